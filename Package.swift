@@ -1,0 +1,69 @@
+// swift-tools-version:6.0
+// Pivot: a workbench for teaching language models linear algebra with RL.
+// Dependencies point one way: pivot -> Runtime -> Lang, Engine.
+import PackageDescription
+
+let optimize: [SwiftSetting] = [
+    // The interpreter's hot paths touch class fields millions of times a
+    // second; dynamic exclusivity checks cost more than they catch there.
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "Pivot",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "pivot", targets: ["pivot"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/attaswift/BigInt", exact: "6.0.1"),
+        .package(url: "https://github.com/apple/swift-collections", exact: "1.6.0"),
+    ],
+    targets: [
+        // Thin system-library shims: the only places that touch C.
+        .systemLibrary(name: "CEditline", path: "Sources/CEditline"),
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS"),
+
+        .target(
+            name: "Lang",
+            path: "Sources/Lang",
+            swiftSettings: optimize),
+        .target(
+            name: "Engine",
+            dependencies: [
+                .product(name: "BigInt", package: "BigInt"),
+            ],
+            path: "Sources/Engine",
+            swiftSettings: optimize),
+        .target(
+            name: "Runtime",
+            dependencies: [
+                "Lang", "Engine", "CEditline",
+                .product(name: "BigInt", package: "BigInt"),
+                .product(name: "Collections", package: "swift-collections"),
+            ],
+            path: "Sources/Runtime",
+            swiftSettings: optimize),
+        .executableTarget(
+            name: "pivot",
+            dependencies: [
+                "Runtime",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Sources/pivot",
+            swiftSettings: optimize),
+        // Runs the golden tests (Tests/golden/**.pv) against the built binary.
+        .executableTarget(
+            name: "pivot-golden",
+            path: "Tests/GoldenRunner"),
+
+        .testTarget(name: "LangTests", dependencies: ["Lang"], path: "Tests/LangTests"),
+        .testTarget(
+            name: "EngineTests",
+            dependencies: ["Engine", .product(name: "BigInt", package: "BigInt")],
+            path: "Tests/EngineTests"),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Lang", "Engine"], path: "Tests/RuntimeTests"),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,87 @@
+import Foundation
+import Lang
+
+public let pivotVersion = "0.1.0"
+
+/// What the command line does, kept out of the thin `pivot` target so tests
+/// can drive it. Each entry returns the process exit code.
+public enum Driver {
+    public static let exitOK: Int32 = 0
+    public static let exitUsage: Int32 = 64
+    public static let exitSyntax: Int32 = 65
+    public static let exitRuntime: Int32 = 70
+
+    /// The exit code for a failed run: 65 for syntax and resolve errors, 70 for runtime ones.
+    static func exitCode(for diagnostics: [Diagnostic]) -> Int32 {
+        diagnostics.contains { $0.kind == .runtime } ? exitRuntime : exitSyntax
+    }
+
+    static func report(_ diagnostics: [Diagnostic]) {
+        for d in diagnostics { writeError(d.render() + "\n") }
+    }
+
+    public static func writeError(_ text: String) {
+        FileHandle.standardError.write(Data(text.utf8))
+    }
+
+    /// `pivot run FILE`
+    public static func runFile(_ path: String) -> Int32 {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            writeError("pivot: cannot read '\(path)': \(fileProblem(path))\n")
+            return exitUsage
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            writeError("pivot: '\(path)' is not UTF-8 text\n")
+            return exitUsage
+        }
+        return runOnLargeStack {
+            installInterruptHandler()
+            let vm = Interpreter()
+            let result = vm.run(SourceFile(name: path, text: text))
+            if !result.succeeded {
+                report(result.diagnostics)
+                return exitCode(for: result.diagnostics)
+            }
+            return exitOK
+        }
+    }
+
+    /// `pivot -e CODE`: runs the code and prints the last expression's value.
+    public static func evaluate(_ code: String) -> Int32 {
+        runOnLargeStack {
+            installInterruptHandler()
+            let vm = Interpreter()
+            let result = vm.run(SourceFile(name: "<eval>", text: code))
+            if !result.succeeded {
+                report(result.diagnostics)
+                return exitCode(for: result.diagnostics)
+            }
+            if let value = result.value, !value.isNil {
+                vm.output(value.display() + "\n")
+            }
+            return exitOK
+        }
+    }
+
+    static func fileProblem(_ path: String) -> String {
+        var isDirectory: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) { return "no such file" }
+        if isDirectory.boolValue { return "it is a directory" }
+        return "permission denied"
+    }
+
+    /// Ctrl-C sets a flag the evaluator polls; it never interrupts Swift code midway.
+    public static func installInterruptHandler() {
+        signal(SIGINT) { _ in
+            interruptRequested.store(true, ordering: .relaxed)
+        }
+    }
+
+    /// The REPL; implemented in Repl.swift.
+    public static func repl() -> Int32 {
+        runOnLargeStack {
+            installInterruptHandler()
+            return Repl().run()
+        }
+    }
+}

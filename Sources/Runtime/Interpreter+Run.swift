@@ -1,0 +1,100 @@
+import Foundation
+import Lang
+
+/// What running a piece of source gives.
+public struct RunResult {
+    /// The value of the last statement when it is an expression not ended
+    /// by ';' (what the REPL and `-e` print); nil otherwise.
+    public var value: Value?
+    /// Syntax, resolve or runtime errors; empty on success.
+    public var diagnostics: [Diagnostic]
+
+    public var succeeded: Bool { diagnostics.isEmpty }
+}
+
+extension Interpreter {
+    /// Parses, resolves and runs `file` in this interpreter's global scope.
+    public func run(_ file: SourceFile) -> RunResult {
+        let (program, syntaxErrors) = Parser.parse(file)
+        if !syntaxErrors.isEmpty { return RunResult(value: nil, diagnostics: syntaxErrors) }
+        return run(program)
+    }
+
+    /// Resolves and runs a parsed program.
+    public func run(_ program: Program) -> RunResult {
+        let savedIndex = globalIndex
+        let savedCount = globals.count
+        var resolver = Resolver(vm: self)
+        let (node, frameSize) = resolver.resolve(program)
+        if !resolver.diagnostics.isEmpty {
+            // Forget the names this program would have declared.
+            globalIndex = savedIndex
+            globals.removeSubrange(savedCount...)
+            globalInfo.removeSubrange(savedCount...)
+            return RunResult(value: nil, diagnostics: resolver.diagnostics)
+        }
+        let result: Value
+        do {
+            result = try runTopLevel(node, frameSize: frameSize)
+        } catch {
+            return RunResult(value: nil, diagnostics: [diagnostic(for: error, in: program.file)])
+        }
+        var shown: Value?
+        if let last = program.statements.last, case .expr(_, let silent) = last.kind, !silent {
+            shown = result
+        }
+        return RunResult(value: shown, diagnostics: [])
+    }
+
+    func runTopLevel(_ node: BlockNode, frameSize: Int) throws(Unwind) -> Value {
+        let savedBase = base, savedTop = top, savedDepth = depth
+        let frameBase = try pushFrame(frameSize, at: node.location)
+        base = frameBase
+        closure = topLevelClosure
+        defer {
+            popFrame(frameBase)
+            base = savedBase
+            top = savedTop
+            depth = savedDepth
+        }
+        return try node.eval(self)
+    }
+
+    /// Turns what escaped a program into a diagnostic with a call trace.
+    func diagnostic(for unwind: Unwind, in file: SourceFile) -> Diagnostic {
+        switch unwind {
+        case .error(let e):
+            var notes: [String] = []
+            for entry in e.trace {
+                notes.append("  in \(entry.function), called at \(entry.callSite)")
+            }
+            if e.omittedCalls > 0 { notes.append("  ... and \(e.omittedCalls) more calls") }
+            return Diagnostic(.runtime, e.message, at: e.location, notes: notes)
+        case .breakLoop, .continueLoop:
+            return Diagnostic(.runtime, "'break' or 'continue' outside a loop", at: nil)
+        case .returnValue:
+            return Diagnostic(.runtime, "'return' outside a function", at: nil)
+        }
+    }
+}
+
+/// Runs `body` on a thread with a large stack, so deep recursion in Pivot
+/// programs (10,000 calls and more) fits, and waits for it.
+public func runOnLargeStack<T>(stackSize: Int = 1 << 30, _ body: @escaping () -> T) -> T {
+    let box = ResultBox(body)
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+        box.value = box.body()
+        done.signal()
+    }
+    thread.stackSize = stackSize
+    thread.start()
+    done.wait()
+    return box.value!
+}
+
+private final class ResultBox<T>: @unchecked Sendable {
+    var value: T?
+    let body: () -> T
+    init(_ body: @escaping () -> T) { self.body = body }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import Lang
+import Synchronization
+
+/// Set by the SIGINT handler; the evaluator polls it at loop back-edges and
+/// calls and raises "interrupted". A signal handler may do nothing else.
+public let interruptRequested = Atomic<Bool>(false)
+
+/// Runs resolved programs. One value stack holds every frame's slots (as in
+/// clox), so a call allocates nothing; globals live in an array indexed by
+/// slot numbers the resolver assigns.
+public final class Interpreter {
+    /// The value stack. Fixed capacity: the pointer never moves.
+    let stack: UnsafeMutablePointer<Value>
+    let capacity: Int
+    /// First slot of the running frame.
+    var base = 0
+    /// First free slot.
+    var top = 0
+    /// The running closure (a placeholder at top level).
+    unowned(unsafe) var closure: Closure
+    let topLevelClosure: Closure
+
+    var globals: [Value] = []
+    var builtinList: [Builtin] = []
+    /// Name -> global slot, and what the resolver must know of each global.
+    var globalIndex: [String: Int] = [:]
+    var globalInfo: [GlobalInfo] = []
+
+    var depth = 0
+    /// Calls nested deeper than this raise "stack overflow". The evaluator
+    /// runs on a thread whose stack holds this many (see `runOnLargeStack`).
+    public var maxDepth = 50_000
+
+    /// Longest list a range may be turned into.
+    public static let maxSequence = 100_000_000
+
+    /// Where `print` writes (tests capture it).
+    public var output: (String) -> Void = { text in
+        FileHandle.standardOutput.write(text.data(using: .utf8)!)
+    }
+
+    struct GlobalInfo {
+        let name: String
+        var mutable: Bool
+        var isBuiltin: Bool
+    }
+
+    /// Marks a global slot that has no value yet.
+    static let undefinedMarker = Value.cell(Cell(.nil))
+
+    public init(stackSlots: Int = 1 << 20) {
+        capacity = stackSlots
+        stack = UnsafeMutablePointer<Value>.allocate(capacity: stackSlots)
+        let proto = FunctionProto(name: "<top level>", parameterNames: [], defaults: [],
+                                  body: BlockNode([], SourceLocation(file: SourceFile(name: "<none>", text: ""), line: 1, column: 1, offset: 0)),
+                                  frameSize: 0, capturedParameters: [],
+                                  location: SourceLocation(file: SourceFile(name: "<none>", text: ""), line: 1, column: 1, offset: 0))
+        topLevelClosure = Closure(proto: proto, captures: [])
+        closure = topLevelClosure
+        registerBuiltins()
+    }
+
+    deinit {
+        stack.deinitialize(count: top)
+        stack.deallocate()
+    }
+
+    // MARK: - Globals
+
+    /// Defines (or redefines) a global and returns its slot.
+    @discardableResult
+    public func defineGlobal(_ name: String, _ value: Value, mutable: Bool = false, builtin: Bool = false) -> Int {
+        let index = reserveGlobal(name, mutable: mutable)
+        globals[index] = value
+        globalInfo[index].isBuiltin = builtin
+        return index
+    }
+
+    func reserveGlobal(_ name: String, mutable: Bool) -> Int {
+        if let index = globalIndex[name] {
+            globalInfo[index].mutable = mutable
+            globalInfo[index].isBuiltin = false
+            return index
+        }
+        let index = globals.count
+        globals.append(Interpreter.undefinedMarker)
+        globalInfo.append(GlobalInfo(name: name, mutable: mutable, isBuiltin: false))
+        globalIndex[name] = index
+        return index
+    }
+
+    /// The value of a defined global.
+    public func global(_ name: String) -> Value? {
+        guard let index = globalIndex[name] else { return nil }
+        if case .cell = globals[index] { return nil }
+        return globals[index]
+    }
+
+    /// Names of all defined globals (for completion and "did you mean").
+    public var globalNames: [String] {
+        globalIndex.keys.filter { global($0) != nil }.sorted()
+    }
+
+    // MARK: - Errors
+
+    @inline(never)
+    func error(_ message: String, at location: SourceLocation) -> Unwind {
+        .error(RuntimeError(message, at: location))
+    }
+
+    @inline(__always)
+    func checkInterrupt(at location: SourceLocation) throws(Unwind) {
+        if interruptRequested.load(ordering: .relaxed) {
+            interruptRequested.store(false, ordering: .relaxed)
+            throw error("interrupted", at: location)
+        }
+    }
+
+    // MARK: - Calls
+
+    /// Reserves a frame of `size` slots above the stack top, initialised to nil.
+    @inline(__always)
+    func pushFrame(_ size: Int, at location: SourceLocation) throws(Unwind) -> Int {
+        let newBase = top
+        guard depth < maxDepth, newBase &+ size <= capacity else {
+            throw error("stack overflow (depth \(depth))", at: location)
+        }
+        (stack + newBase).initialize(repeating: .nil, count: size)
+        top = newBase &+ size
+        return newBase
+    }
+
+    @inline(__always)
+    func popFrame(_ frameBase: Int) {
+        (stack + frameBase).deinitialize(count: top &- frameBase)
+        top = frameBase
+    }
+
+    /// Runs a closure whose arguments are already in the frame at `frameBase`.
+    @inline(__always)
+    func invoke(_ callee: Closure, frameBase: Int, at location: SourceLocation) throws(Unwind) -> Value {
+        let proto = callee.proto
+        let savedBase = base
+        let savedClosure = closure
+        base = frameBase
+        closure = callee
+        depth &+= 1
+        defer {
+            depth &-= 1
+            base = savedBase
+            closure = savedClosure
+            popFrame(frameBase)
+        }
+        if interruptRequested.load(ordering: .relaxed) { try checkInterrupt(at: location) }
+        for slot in proto.capturedParameters {
+            stack[frameBase &+ slot] = .cell(Cell(stack[frameBase &+ slot]))
+        }
+        do {
+            return try proto.body.eval(self)
+        } catch {
+            switch error {
+            case .returnValue(let v): return v
+            case .error(let e):
+                e.addTrace(RuntimeError.TraceEntry(function: proto.name, callSite: location))
+                throw error
+            default:
+                throw error
+            }
+        }
+    }
+
+    /// Calls any callable value with evaluated arguments (used by builtins
+    /// such as `map` and `sort`, and by method calls).
+    public func call(_ callee: Value, _ positional: [Value], named: [(String, Value)] = [],
+                     at location: SourceLocation? = nil) throws(Unwind) -> Value {
+        let site = location ?? closure.proto.location
+        switch callee {
+        case .function(let c):
+            let frameBase = try pushFrame(c.proto.frameSize, at: site)
+            do {
+                try bindArguments(c, positional, named, frameBase: frameBase)
+            } catch {
+                popFrame(frameBase)
+                throw error
+            }
+            return try invoke(c, frameBase: frameBase, at: site)
+        case .builtin(let b):
+            var args = try b.bind(positional, named, vm: self)
+            return try b.body(&args)
+        case .object(let o as CallableObject):
+            return try o.call(positional, named, vm: self)
+        default:
+            throw fail("cannot call \(callee.typeName)")
+        }
+    }
+
+    /// Puts arguments into parameter slots, filling defaults; checks arity and names.
+    func bindArguments(_ callee: Closure, _ positional: [Value], _ named: [(String, Value)],
+                       frameBase: Int) throws(Unwind) {
+        let proto = callee.proto
+        let count = proto.parameterNames.count
+        if positional.count > count {
+            throw fail("\(proto.name) takes \(count) argument\(count == 1 ? "" : "s"), got \(positional.count)")
+        }
+        var filled = [Bool](repeating: false, count: count)
+        for (i, v) in positional.enumerated() {
+            stack[frameBase + i] = v
+            filled[i] = true
+        }
+        for (label, v) in named {
+            guard let i = proto.parameterNames.firstIndex(of: label) else {
+                var message = "\(proto.name) has no parameter '\(label)'"
+                if let guess = closestName(to: label, in: proto.parameterNames) { message += "; did you mean '\(guess)'?" }
+                throw fail(message)
+            }
+            if filled[i] { throw fail("\(proto.name): argument '\(label)' given twice") }
+            stack[frameBase + i] = v
+            filled[i] = true
+        }
+        for i in 0..<count where !filled[i] {
+            guard let defaultNode = proto.defaults[i] else {
+                throw fail("\(proto.name) is missing argument '\(proto.parameterNames[i])'")
+            }
+            // Defaults run in the callee's frame so they can use earlier parameters.
+            let savedBase = base
+            let savedClosure = closure
+            base = frameBase
+            closure = callee
+            defer { base = savedBase; closure = savedClosure }
+            stack[frameBase + i] = try defaultNode.eval(self)
+        }
+    }
+
+    // MARK: - Matrices
+
+    /// Builds a matrix from literal entries. Matrix values arrive with the
+    /// matrices module; until then this is an honest error.
+    func makeMatrix(_ rows: [[Value]], at location: SourceLocation) throws(Unwind) -> Value {
+        throw error("matrix values are not available yet (matrix literals parse; the matrix type is next)", at: location)
+    }
+}

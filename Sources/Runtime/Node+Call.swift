@@ -1,0 +1,174 @@
+import Lang
+
+/// `f(a, b, name: c)`.
+final class CallNode: Node {
+    let callee: Node
+    let arguments: [Node]
+    /// Labels of the trailing named arguments (nil for positional ones).
+    let labels: [String?]
+    let allPositional: Bool
+    /// The callee's variable name, for error messages.
+    let calleeName: String?
+
+    init(_ callee: Node, _ arguments: [Node], _ labels: [String?], calleeName: String?, _ location: SourceLocation) {
+        self.callee = callee
+        self.arguments = arguments
+        self.labels = labels
+        self.allPositional = labels.allSatisfy { $0 == nil }
+        self.calleeName = calleeName
+        super.init(location)
+    }
+
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let f = try callee.eval(vm)
+        if case .function(let c) = f, allPositional, arguments.count == c.proto.parameterNames.count {
+            // Fast path: arguments go straight into the new frame.
+            let frameBase = try vm.pushFrame(c.proto.frameSize, at: location)
+            do {
+                for i in 0..<arguments.count {
+                    vm.stack[frameBase &+ i] = try arguments[i].eval(vm)
+                }
+            } catch {
+                vm.popFrame(frameBase)
+                throw error
+            }
+            return try vm.invoke(c, frameBase: frameBase, at: location)
+        }
+        var positional: [Value] = []
+        var named: [(String, Value)] = []
+        for i in 0..<arguments.count {
+            let v = try arguments[i].eval(vm)
+            if let label = labels[i] { named.append((label, v)) } else { positional.append(v) }
+        }
+        return try callValue(f, positional, named, vm)
+    }
+
+    func callValue(_ f: Value, _ positional: [Value], _ named: [(String, Value)], _ vm: Interpreter) throws(Unwind) -> Value {
+        switch f {
+        case .function, .builtin, .object(is CallableObject):
+            do {
+                return try vm.call(f, positional, named: named, at: location)
+            } catch {
+                throw located(error)
+            }
+        default:
+            let what = calleeName.map { " (variable '\($0)')" } ?? ""
+            throw vm.error("cannot call \(article(f.typeName))\(what)", at: location)
+        }
+    }
+}
+
+func article(_ typeName: String) -> String {
+    let vowels: Set<Character> = ["a", "e", "i", "o", "u"]
+    return (vowels.contains(typeName.first ?? "x") ? "an " : "a ") + typeName
+}
+
+/// `x.name(args)`: a record's function field, an object's method, or else
+/// the global function `name` with `x` as its first argument, so
+/// `"a,b".split(",")` is `split("a,b", ",")`.
+final class MethodCallNode: Node {
+    let receiver: Node
+    let name: String
+    let arguments: [Node]
+    let labels: [String?]
+
+    init(_ receiver: Node, _ name: String, _ arguments: [Node], _ labels: [String?], _ location: SourceLocation) {
+        self.receiver = receiver
+        self.name = name
+        self.arguments = arguments
+        self.labels = labels
+        super.init(location)
+    }
+
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let target = try receiver.eval(vm)
+        var positional: [Value] = []
+        var named: [(String, Value)] = []
+        var method: Value?
+        switch target {
+        case .record(let r):
+            method = r.fields[name]
+        case .object(let o):
+            do { method = try o.member(name, vm: vm) } catch { throw located(error) }
+        default:
+            break
+        }
+        if method == nil {
+            guard let f = vm.global(name), isCallable(f) else {
+                throw vm.error(noMethodMessage(target, vm), at: location)
+            }
+            method = f
+            positional.append(target)
+        }
+        for i in 0..<arguments.count {
+            let v = try arguments[i].eval(vm)
+            if let label = labels[i] { named.append((label, v)) } else { positional.append(v) }
+        }
+        let f = method!
+        guard isCallable(f) else {
+            throw vm.error("field '\(name)' is \(article(f.typeName)), not a function", at: location)
+        }
+        do {
+            return try vm.call(f, positional, named: named, at: location)
+        } catch {
+            throw located(error)
+        }
+    }
+
+    func isCallable(_ v: Value) -> Bool {
+        switch v {
+        case .function, .builtin, .object(is CallableObject): return true
+        default: return false
+        }
+    }
+
+    func noMethodMessage(_ target: Value, _ vm: Interpreter) -> String {
+        var candidates = vm.globalNames
+        if case .record(let r) = target { candidates += r.fields.keys }
+        if case .object(let o) = target { candidates += o.memberNames }
+        var message = "\(target.typeName) has no method '\(name)'"
+        if case .record = target { message = "record has no field or method '\(name)'" }
+        if let guess = closestName(to: name, in: candidates) { message += "; did you mean '\(guess)'?" }
+        return message
+    }
+}
+
+/// `x.name`
+final class FieldNode: Node {
+    let target: Node
+    let name: String
+    init(_ target: Node, _ name: String, _ location: SourceLocation) {
+        self.target = target
+        self.name = name
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let v = try target.eval(vm)
+        do { return try getField(v, name, vm: vm) } catch { throw located(error) }
+    }
+}
+
+func getField(_ v: Value, _ name: String, vm: Interpreter) throws(Unwind) -> Value {
+    switch v {
+    case .record(let r):
+        if let field = r.fields[name] { return field }
+        var message = "record has no field '\(name)'"
+        if let guess = closestName(to: name, in: Array(r.fields.keys)) { message += "; did you mean '\(guess)'?" }
+        else if !r.fields.isEmpty && r.fields.count <= 8 { message += " (fields: \(r.fields.keys.joined(separator: ", ")))" }
+        throw fail(message)
+    case .object(let o):
+        if let member = try o.member(name, vm: vm) { return member }
+        var message = "\(o.typeName) has no field '\(name)'"
+        if let guess = closestName(to: name, in: o.memberNames) { message += "; did you mean '\(guess)'?" }
+        throw fail(message)
+    case .range(let lo, let hi):
+        switch name {
+        case "lo", "start": return .int(lo)
+        case "hi", "end": return .int(hi)
+        default: break
+        }
+    default:
+        break
+    }
+    throw fail("\(v.typeName) has no field '\(name)'")
+}

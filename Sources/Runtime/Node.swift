@@ -1,0 +1,307 @@
+import Lang
+
+/// A node of the executable tree the resolver builds from the syntax tree:
+/// names are already slots, operators already specialised. `eval` returns
+/// the node's value; statements return nil.
+class Node {
+    let location: SourceLocation
+
+    init(_ location: SourceLocation) {
+        self.location = location
+    }
+
+    func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        throw vm.error("internal error: \(type(of: self)) has no evaluator", at: location)
+    }
+
+    /// Errors thrown by code that does not know its location (arithmetic,
+    /// builtins) get this node's.
+    @inline(never)
+    final func located(_ error: Unwind) -> Unwind {
+        if case .error(let e) = error, e.location == nil { e.location = location }
+        return error
+    }
+}
+
+/// What the resolver knows about a local variable. `captured` is set when an
+/// inner function refers to it; the variable then lives in a `Cell`.
+final class LocalInfo {
+    let name: String
+    let slot: Int
+    let mutable: Bool
+    var captured = false
+
+    init(name: String, slot: Int, mutable: Bool) {
+        self.name = name
+        self.slot = slot
+        self.mutable = mutable
+    }
+}
+
+// MARK: - Constants and names
+
+final class ConstantNode: Node {
+    let value: Value
+    init(_ value: Value, _ location: SourceLocation) {
+        self.value = value
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value { value }
+}
+
+final class LocalGetNode: Node {
+    let slot: Int
+    init(_ slot: Int, _ location: SourceLocation) {
+        self.slot = slot
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let v = vm.stack[vm.base &+ slot]
+        if case .cell(let c) = v { return c.value }
+        return v
+    }
+}
+
+final class UpvalueGetNode: Node {
+    let index: Int
+    init(_ index: Int, _ location: SourceLocation) {
+        self.index = index
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        vm.closure.captures[index].value
+    }
+}
+
+final class GlobalGetNode: Node {
+    let index: Int
+    let name: String
+    init(_ index: Int, _ name: String, _ location: SourceLocation) {
+        self.index = index
+        self.name = name
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let v = vm.globals[index]
+        if case .cell = v {
+            throw vm.error("'\(name)' is used before it is defined", at: location)
+        }
+        return v
+    }
+}
+
+// MARK: - Declarations and assignment
+
+final class DeclareLocalNode: Node {
+    let info: LocalInfo
+    let value: Node
+    init(_ info: LocalInfo, _ value: Node, _ location: SourceLocation) {
+        self.info = info
+        self.value = value
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let v = try value.eval(vm)
+        vm.stack[vm.base &+ info.slot] = info.captured ? .cell(Cell(v)) : v
+        return .nil
+    }
+}
+
+/// `fn name(...)` in a block: the cell exists before the closure is made, so
+/// the function can call itself.
+final class DeclareLocalFunctionNode: Node {
+    let info: LocalInfo
+    let function: FunctionNode
+    init(_ info: LocalInfo, _ function: FunctionNode, _ location: SourceLocation) {
+        self.info = info
+        self.function = function
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        if info.captured {
+            let cell = Cell(.nil)
+            vm.stack[vm.base &+ info.slot] = .cell(cell)
+            cell.value = try function.eval(vm)
+        } else {
+            vm.stack[vm.base &+ info.slot] = try function.eval(vm)
+        }
+        return .nil
+    }
+}
+
+final class DeclareGlobalNode: Node {
+    let index: Int
+    let value: Node
+    init(_ index: Int, _ value: Node, _ location: SourceLocation) {
+        self.index = index
+        self.value = value
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        vm.globals[index] = try value.eval(vm)
+        return .nil
+    }
+}
+
+/// Where an assignment writes.
+enum Place {
+    case local(Int)
+    case upvalue(Int)
+    case global(Int, String)
+}
+
+extension Interpreter {
+    @inline(__always)
+    func read(_ place: Place, at location: SourceLocation) throws(Unwind) -> Value {
+        switch place {
+        case .local(let slot):
+            let v = stack[base &+ slot]
+            if case .cell(let c) = v { return c.value }
+            return v
+        case .upvalue(let i): return closure.captures[i].value
+        case .global(let i, let name):
+            let v = globals[i]
+            if case .cell = v { throw error("'\(name)' is used before it is defined", at: location) }
+            return v
+        }
+    }
+
+    @inline(__always)
+    func write(_ place: Place, _ value: Value) {
+        switch place {
+        case .local(let slot):
+            if case .cell(let c) = stack[base &+ slot] { c.value = value } else { stack[base &+ slot] = value }
+        case .upvalue(let i): closure.captures[i].value = value
+        case .global(let i, _): globals[i] = value
+        }
+    }
+
+    /// Moves the value out of a place, leaving nil, so that an in-place
+    /// update (`s += "x"`, `xs[i] = v`) finds its storage uniquely referenced
+    /// and does not copy it.
+    @inline(__always)
+    func take(_ place: Place, at location: SourceLocation) throws(Unwind) -> Value {
+        switch place {
+        case .local(let slot):
+            if case .cell(let c) = stack[base &+ slot] {
+                let v = c.value
+                c.value = .nil
+                return v
+            }
+            let v = stack[base &+ slot]
+            stack[base &+ slot] = .nil
+            return v
+        case .upvalue(let i):
+            let c = closure.captures[i]
+            let v = c.value
+            c.value = .nil
+            return v
+        case .global(let i, let name):
+            let v = globals[i]
+            if case .cell = v { throw error("'\(name)' is used before it is defined", at: location) }
+            globals[i] = .nil
+            return v
+        }
+    }
+}
+
+/// `name = value`
+final class AssignNode: Node {
+    let place: Place
+    let value: Node
+    init(_ place: Place, _ value: Node, _ location: SourceLocation) {
+        self.place = place
+        self.value = value
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let v = try value.eval(vm)
+        if case .global(let i, let name) = place, case .cell = vm.globals[i] {
+            throw vm.error("'\(name)' is used before it is defined", at: location)
+        }
+        vm.write(place, v)
+        return .nil
+    }
+}
+
+/// `name op= value`. Strings and lists are extended in place.
+final class CompoundAssignNode: Node {
+    let place: Place
+    let op: BinaryOp
+    let value: Node
+    init(_ place: Place, _ op: BinaryOp, _ value: Node, _ location: SourceLocation) {
+        self.place = place
+        self.op = op
+        self.value = value
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let rhs = try value.eval(vm)
+        var current = try vm.take(place, at: location)
+        if op == .add {
+            if case .int(let a) = current, case .int(let b) = rhs {
+                let (s, overflow) = a.addingReportingOverflow(b)
+                if !overflow { vm.write(place, .int(s)); return .nil }
+            }
+            if current.appendInPlace(rhs) {
+                vm.write(place, current)
+                return .nil
+            }
+        }
+        do {
+            let result = try applyBinary(op, current, rhs)
+            vm.write(place, result)
+        } catch {
+            vm.write(place, current)
+            throw located(error)
+        }
+        return .nil
+    }
+}
+
+extension Value {
+    /// `self += other` for strings and lists without copying when the
+    /// storage is uniquely held. Returns false when the types do not allow it.
+    mutating func appendInPlace(_ other: Value) -> Bool {
+        switch other {
+        case .string(let b):
+            guard case .string = self else { return false }
+            let moved = self
+            self = .nil
+            guard case .string(var a) = consume moved else { return false }
+            a += b
+            self = .string(a)
+            return true
+        case .list(let b):
+            guard case .list = self else { return false }
+            let moved = self
+            self = .nil
+            guard case .list(var a) = consume moved else { return false }
+            a += b
+            self = .list(a)
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+func applyBinary(_ op: BinaryOp, _ a: Value, _ b: Value) throws(Unwind) -> Value {
+    switch op {
+    case .add: return try Arithmetic.add(a, b)
+    case .subtract: return try Arithmetic.subtract(a, b)
+    case .multiply: return try Arithmetic.multiply(a, b)
+    case .divide: return try Arithmetic.divide(a, b)
+    case .floorDivide: return try Arithmetic.floorDivide(a, b)
+    case .modulo: return try Arithmetic.modulo(a, b)
+    case .power: return try Arithmetic.power(a, b)
+    case .elementMultiply, .elementDivide:
+        throw fail("'\(op.rawValue)' applies to matrices, got \(a.typeName) and \(b.typeName)")
+    case .equal: return .bool(Value.equal(a, b))
+    case .notEqual: return .bool(!Value.equal(a, b))
+    case .less: return .bool(try Arithmetic.compare(a, b, "<") < 0)
+    case .lessEqual: return .bool(try Arithmetic.compare(a, b, "<=") <= 0)
+    case .greater: return .bool(try Arithmetic.compare(a, b, ">") > 0)
+    case .greaterEqual: return .bool(try Arithmetic.compare(a, b, ">=") >= 0)
+    }
+}

@@ -1,0 +1,401 @@
+import BigInt
+import Lang
+
+/// The resolver: walks the syntax tree once, binds every name to a local
+/// slot, a captured cell or a global, reports undefined names (with "did you
+/// mean"), assignments to `let` and misplaced `break`/`return`, and builds the
+/// executable node tree.
+struct Resolver {
+    /// The state of one function being resolved (the top level is one too).
+    final class FunctionState {
+        let enclosing: FunctionState?
+        /// Block scopes, innermost last.
+        var scopes: [[String: LocalInfo]] = [[:]]
+        var nextSlot = 0
+        var frameSize = 0
+        /// Cells this function captures from its enclosing functions.
+        var upvalues: [(name: String, capture: FunctionNode.Capture, info: LocalInfo)] = []
+        var loopDepth = 0
+        let isTopLevel: Bool
+
+        init(enclosing: FunctionState?, isTopLevel: Bool) {
+            self.enclosing = enclosing
+            self.isTopLevel = isTopLevel
+        }
+
+        func lookupLocal(_ name: String) -> LocalInfo? {
+            for scope in scopes.reversed() {
+                if let info = scope[name] { return info }
+            }
+            return nil
+        }
+
+        func declare(_ name: String, mutable: Bool) -> LocalInfo {
+            let info = LocalInfo(name: name, slot: nextSlot, mutable: mutable)
+            nextSlot += 1
+            frameSize = max(frameSize, nextSlot)
+            scopes[scopes.count - 1][name] = info
+            return info
+        }
+
+        /// Finds `name` in an enclosing function and threads it through as a
+        /// captured cell (Lua's upvalues; Crafting Interpreters ch. 25).
+        func resolveUpvalue(_ name: String) -> Int? {
+            if let existing = upvalues.firstIndex(where: { $0.name == name }) { return existing }
+            guard let outer = enclosing else { return nil }
+            if let local = outer.lookupLocal(name) {
+                local.captured = true
+                upvalues.append((name, .local(local.slot), local))
+                return upvalues.count - 1
+            }
+            if let index = outer.resolveUpvalue(name) {
+                upvalues.append((name, .upvalue(index), outer.upvalues[index].info))
+                return upvalues.count - 1
+            }
+            return nil
+        }
+
+        var visibleNames: [String] {
+            var names = scopes.flatMap { $0.keys }
+            names += upvalues.map(\.name)
+            if let enclosing { names += enclosing.visibleNames }
+            return names
+        }
+    }
+
+    let vm: Interpreter
+    var function: FunctionState
+    var diagnostics: [Diagnostic] = []
+    /// Globals declared anywhere at the top of this program: function bodies
+    /// may refer to them before their declaration runs (mutual recursion).
+    var hoistedGlobals: [String: Bool] = [:]
+    /// Globals declared so far (in order) by this program's top-level statements.
+    var declaredGlobals: Set<String> = []
+    var functionDepth = 0
+
+    init(vm: Interpreter) {
+        self.vm = vm
+        self.function = FunctionState(enclosing: nil, isTopLevel: true)
+    }
+
+    /// Resolves a whole program into a node for the top level, and the
+    /// frame size the top level needs.
+    mutating func resolve(_ program: Program) -> (BlockNode, Int) {
+        for stmt in program.statements {
+            switch stmt.kind {
+            case .declare(let name, let mutable, _, _): hoistedGlobals[name] = mutable
+            case .function(let decl): if let name = decl.name { hoistedGlobals[name] = false }
+            default: break
+            }
+        }
+        let nodes = program.statements.map { statement($0) }
+        let location = program.statements.first?.location
+            ?? SourceLocation(file: program.file, line: program.file.firstLine, column: 1, offset: 0)
+        return (BlockNode(nodes, location), function.frameSize)
+    }
+
+    mutating func report(_ message: String, at location: SourceLocation) {
+        diagnostics.append(Diagnostic(.resolve, message, at: location))
+    }
+
+    var atTopScope: Bool { function.isTopLevel && function.scopes.count == 1 }
+
+    // MARK: - Statements
+
+    mutating func statement(_ stmt: Stmt) -> Node {
+        switch stmt.kind {
+        case .expr(let e, _):
+            return expression(e)
+
+        case .declare(let name, let mutable, let valueExpr, let nameLocation):
+            if atTopScope {
+                let value = expression(valueExpr)
+                let index = vm.reserveGlobal(name, mutable: mutable)
+                declaredGlobals.insert(name)
+                return DeclareGlobalNode(index, value, nameLocation)
+            }
+            // The value is resolved before the name exists: `let x = x + 1`
+            // refers to an outer x.
+            let value = expression(valueExpr)
+            let info = function.declare(name, mutable: mutable)
+            return DeclareLocalNode(info, value, nameLocation)
+
+        case .function(let decl):
+            let name = decl.name ?? "<anonymous>"
+            if atTopScope {
+                let index = vm.reserveGlobal(name, mutable: false)
+                declaredGlobals.insert(name)
+                return DeclareGlobalNode(index, functionNode(decl), decl.location)
+            }
+            let info = function.declare(name, mutable: false)
+            return DeclareLocalFunctionNode(info, functionNode(decl), decl.location)
+
+        case .assign(let target, let op, let valueExpr):
+            return assignment(target, op, valueExpr, stmt.location)
+
+        case .whileLoop(let cond, let body):
+            let test = expression(cond)
+            function.loopDepth += 1
+            let bodyNode = block(body)
+            function.loopDepth -= 1
+            return WhileNode(test, bodyNode, stmt.location)
+
+        case .forLoop(let variable, let variableLocation, let iterable, let body):
+            let iterableNode = expression(iterable)
+            function.scopes.append([:])
+            let info = function.declare(variable, mutable: false)
+            function.loopDepth += 1
+            let bodyNode = block(body)
+            function.loopDepth -= 1
+            endScope()
+            _ = variableLocation
+            return ForNode(info, iterableNode, bodyNode, stmt.location)
+
+        case .breakLoop:
+            if function.loopDepth == 0 { report("'break' outside a loop", at: stmt.location) }
+            return BreakNode(stmt.location)
+
+        case .continueLoop:
+            if function.loopDepth == 0 { report("'continue' outside a loop", at: stmt.location) }
+            return ContinueNode(stmt.location)
+
+        case .returnValue(let value):
+            if function.isTopLevel { report("'return' outside a function", at: stmt.location) }
+            return ReturnNode(value.map { expression($0) }, stmt.location)
+        }
+    }
+
+    mutating func endScope() {
+        let scope = function.scopes.removeLast()
+        // Slots of a finished scope are reused by the next one.
+        function.nextSlot -= scope.count
+    }
+
+    mutating func block(_ block: Block) -> BlockNode {
+        function.scopes.append([:])
+        defer { endScope() }
+        var nodes = block.statements.map { statement($0) }
+        // A block's value is its last statement's only when that is an expression.
+        if let last = block.statements.last, case .expr = last.kind {} else if !nodes.isEmpty {
+            nodes.append(ConstantNode(.nil, block.location))
+        }
+        return BlockNode(nodes, block.location)
+    }
+
+    // MARK: - Names
+
+    enum Binding {
+        case local(LocalInfo)
+        case upvalue(Int, LocalInfo)
+        case global(Int, mutable: Bool, builtin: Bool)
+    }
+
+    mutating func lookup(_ name: String) -> Binding? {
+        if let info = function.lookupLocal(name) { return .local(info) }
+        if let index = function.resolveUpvalue(name) { return .upvalue(index, function.upvalues[index].info) }
+        let inFunction = functionDepth > 0
+        if let index = vm.globalIndex[name] {
+            let info = vm.globalInfo[index]
+            let known = vm.global(name) != nil || declaredGlobals.contains(name)
+                || (inFunction && hoistedGlobals[name] != nil)
+            if known {
+                let mutable = hoistedGlobals[name] ?? info.mutable
+                return .global(index, mutable: mutable, builtin: info.isBuiltin)
+            }
+        }
+        if inFunction, let mutable = hoistedGlobals[name] {
+            return .global(vm.reserveGlobal(name, mutable: mutable), mutable: mutable, builtin: false)
+        }
+        return nil
+    }
+
+    mutating func undefined(_ name: String, at location: SourceLocation) {
+        var candidates = function.visibleNames + Array(declaredGlobals) + vm.globalNames
+        if functionDepth > 0 { candidates += hoistedGlobals.keys }
+        var message = "undefined name '\(name)'"
+        if let guess = closestName(to: name, in: candidates) { message += "; did you mean '\(guess)'?" }
+        report(message, at: location)
+    }
+
+    mutating func place(_ name: String, at location: SourceLocation, assigning: Bool) -> Place? {
+        guard let binding = lookup(name) else {
+            undefined(name, at: location)
+            return nil
+        }
+        switch binding {
+        case .local(let info):
+            if assigning && !info.mutable { report("cannot assign to '\(name)': it is declared with 'let' (use 'var' to allow changes)", at: location) }
+            return .local(info.slot)
+        case .upvalue(let index, let info):
+            if assigning && !info.mutable { report("cannot assign to '\(name)': it is declared with 'let' (use 'var' to allow changes)", at: location) }
+            return .upvalue(index)
+        case .global(let index, let mutable, let builtin):
+            if assigning && builtin { report("cannot assign to builtin '\(name)'; declare your own with 'let \(name) = ...'", at: location) }
+            else if assigning && !mutable { report("cannot assign to '\(name)': it is declared with 'let' (use 'var' to allow changes)", at: location) }
+            return .global(index, name)
+        }
+    }
+
+    mutating func assignment(_ target: Expr, _ op: BinaryOp?, _ valueExpr: Expr, _ location: SourceLocation) -> Node {
+        let value = expression(valueExpr)
+        // Walk down to the variable at the root of `a.b[i].c`.
+        var steps: [AssignPathNode.Step] = []
+        var root = target
+        while true {
+            switch root.kind {
+            case .field(let inner, let name):
+                steps.insert(.field(name), at: 0)
+                root = inner
+                continue
+            case .index(let inner, let subs):
+                steps.insert(.index(subscripts(subs)), at: 0)
+                root = inner
+                continue
+            default:
+                break
+            }
+            break
+        }
+        guard case .name(let name) = root.kind else {
+            report("cannot assign into this expression; the target must start with a variable", at: root.location)
+            return ConstantNode(.nil, location)
+        }
+        guard let place = place(name, at: root.location, assigning: true) else { return ConstantNode(.nil, location) }
+        if steps.isEmpty {
+            if let op { return CompoundAssignNode(place, op, value, location) }
+            return AssignNode(place, value, location)
+        }
+        return AssignPathNode(place, steps, op, value, location)
+    }
+
+    mutating func subscripts(_ subs: [Subscript]) -> [IndexNode.Sub] {
+        subs.map { sub in
+            switch sub {
+            case .index(let e): return .index(expression(e))
+            case .slice(let lo, let hi, _): return .slice(lo.map { expression($0) }, hi.map { expression($0) })
+            }
+        }
+    }
+
+    // MARK: - Functions
+
+    mutating func functionNode(_ decl: FunctionDecl) -> FunctionNode {
+        let state = FunctionState(enclosing: function, isTopLevel: false)
+        let outer = function
+        function = state
+        functionDepth += 1
+        var parameterInfos: [LocalInfo] = []
+        var defaults: [Node?] = []
+        for parameter in decl.parameters {
+            // Defaults see the parameters before them.
+            defaults.append(parameter.defaultValue.map { expression($0) })
+            parameterInfos.append(state.declare(parameter.name, mutable: true))
+        }
+        let body = block(decl.body)
+        functionDepth -= 1
+        function = outer
+        let proto = FunctionProto(
+            name: decl.name ?? "<fn>",
+            parameterNames: decl.parameters.map(\.name),
+            defaults: defaults,
+            body: body,
+            frameSize: state.frameSize,
+            capturedParameters: [],
+            location: decl.location)
+        proto.capturedParameters = parameterInfos.filter(\.captured).map(\.slot)
+        return FunctionNode(proto, state.upvalues.map(\.capture), decl.location)
+    }
+
+    // MARK: - Expressions
+
+    mutating func expression(_ expr: Expr) -> Node {
+        let loc = expr.location
+        switch expr.kind {
+        case .nilLiteral: return ConstantNode(.nil, loc)
+        case .bool(let b): return ConstantNode(.bool(b), loc)
+        case .integer(let digits, let radix):
+            guard let big = BigInt(digits, radix: radix) else {
+                report("invalid integer literal '\(digits)'", at: loc)
+                return ConstantNode(.nil, loc)
+            }
+            return ConstantNode(Value(big), loc)
+        case .float(let d): return ConstantNode(.float(d), loc)
+        case .string(let s): return ConstantNode(.string(s), loc)
+        case .interpolated(let parts):
+            let nodes = parts.map { part -> Node in
+                switch part {
+                case .text(let s): return ConstantNode(.string(s), loc)
+                case .expr(let e): return expression(e)
+                }
+            }
+            return InterpolationNode(nodes, loc)
+        case .name(let name):
+            guard let binding = lookup(name) else {
+                undefined(name, at: loc)
+                return ConstantNode(.nil, loc)
+            }
+            switch binding {
+            case .local(let info): return LocalGetNode(info.slot, loc)
+            case .upvalue(let index, _): return UpvalueGetNode(index, loc)
+            case .global(let index, _, _): return GlobalGetNode(index, name, loc)
+            }
+        case .list(let items): return ListNode(items.map { expression($0) }, loc)
+        case .matrix(let rows): return MatrixNode(rows.map { $0.map { expression($0) } }, loc)
+        case .record(let fields):
+            return RecordNode(fields.map(\.name), fields.map { expression($0.value) }, loc)
+        case .unary(let op, let operand):
+            let node = expression(operand)
+            switch op {
+            case .negate:
+                if let constant = node as? ConstantNode, case .int(let i) = constant.value, i != .min {
+                    return ConstantNode(.int(-i), loc)
+                }
+                return NegateNode(node, loc)
+            case .plus: return UnaryPlusNode(node, loc)
+            case .not: return NotNode(node, loc)
+            }
+        case .binary(let op, let l, let r):
+            let left = expression(l), right = expression(r)
+            switch op {
+            case .add: return AddNode(left, right, loc)
+            case .subtract: return SubtractNode(left, right, loc)
+            case .multiply: return MultiplyNode(left, right, loc)
+            case .less: return CompareNode(.less, left, right, loc)
+            case .lessEqual: return CompareNode(.lessEqual, left, right, loc)
+            case .greater: return CompareNode(.greater, left, right, loc)
+            case .greaterEqual: return CompareNode(.greaterEqual, left, right, loc)
+            case .equal: return EqualNode(left, right, negated: false, loc)
+            case .notEqual: return EqualNode(left, right, negated: true, loc)
+            default: return BinaryNode(op, left, right, loc)
+            }
+        case .logical(let op, let l, let r):
+            let left = expression(l), right = expression(r)
+            switch op {
+            case .and: return LogicalNode(isAnd: true, left, right, loc)
+            case .or: return LogicalNode(isAnd: false, left, right, loc)
+            case .coalesce: return CoalesceNode(left, right, loc)
+            }
+        case .range(let lo, let hi, let inclusive):
+            return RangeNode(expression(lo), expression(hi), inclusive: inclusive, loc)
+        case .call(let callee, let arguments):
+            let args = arguments.map { expression($0.value) }
+            let labels = arguments.map(\.label)
+            if case .field(let receiver, let name) = callee.kind {
+                return MethodCallNode(expression(receiver), name, args, labels, loc)
+            }
+            var calleeName: String?
+            if case .name(let n) = callee.kind { calleeName = n }
+            return CallNode(expression(callee), args, labels, calleeName: calleeName, loc)
+        case .index(let target, let subs):
+            return IndexNode(expression(target), subscripts(subs), loc)
+        case .field(let target, let name):
+            return FieldNode(expression(target), name, loc)
+        case .function(let decl):
+            return functionNode(decl)
+        case .ifElse(let cond, let then, let otherwise):
+            return IfNode(expression(cond), block(then), otherwise.map { expression($0) }, loc)
+        case .block(let b):
+            return block(b)
+        }
+    }
+}

@@ -1,0 +1,36 @@
+import Engine
+
+extension Value {
+    /// Structural equality: numbers by value across kinds (`1 == 1.0`,
+    /// `1/2 == 0.5`), lists and records element by element, functions and
+    /// objects by identity.
+    public static func equal(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
+        case (.int(let x), .int(let y)): return x == y
+        case (.nil, .nil): return true
+        case (.bool(let x), .bool(let y)): return x == y
+        case (.string(let x), .string(let y)): return x == y
+        case (.list(let x), .list(let y)):
+            guard x.count == y.count else { return false }
+            for i in x.indices where !equal(x[i], y[i]) { return false }
+            return true
+        case (.record(let x), .record(let y)):
+            guard x.fields.count == y.fields.count else { return false }
+            for (key, value) in x.fields {
+                guard let other = y.fields[key], equal(value, other) else { return false }
+            }
+            return true
+        case (.range(let a1, let b1), .range(let a2, let b2)):
+            return (a1 == a2 && b1 == b2) || (b1 < a1 && b2 < a2)
+        case (.function(let x), .function(let y)): return x === y
+        case (.builtin(let x), .builtin(let y)): return x === y
+        case (.object(let x), .object(let y)): return x === y
+        default:
+            guard let x = Arithmetic.number(a), let y = Arithmetic.number(b) else { return false }
+            switch (x, y) {
+            case (.exact(let p), .exact(let q)): return p == q
+            default: return Arithmetic.double(a)! == Arithmetic.double(b)!
+            }
+        }
+    }
+}

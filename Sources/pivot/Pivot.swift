@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import Runtime
+
+/// The `pivot` command: REPL, `run FILE`, `-e CODE`, `replay`.
+@main
+struct Pivot: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "pivot",
+        abstract: "A workbench for teaching language models linear algebra with reinforcement learning.",
+        discussion: """
+        With no arguments, starts the REPL (type :help there).
+        Exit codes: 0 ok, 64 usage, 65 syntax or resolve error, 70 runtime error.
+        """,
+        version: pivotVersion,
+        subcommands: [RunCommand.self],
+        defaultSubcommand: nil)
+
+    @Option(name: [.customShort("e"), .customLong("eval")],
+            help: "Evaluate CODE (several lines allowed) and print the value of the last expression.")
+    var code: String?
+
+    mutating func run() throws {
+        if let code {
+            throw ExitCode(Driver.evaluate(code))
+        }
+        throw ExitCode(Driver.repl())
+    }
+}
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run a script or notebook (.pv).")
+
+    @Argument(help: "The file to run.")
+    var file: String
+
+    mutating func run() throws {
+        throw ExitCode(Driver.runFile(file))
+    }
+}

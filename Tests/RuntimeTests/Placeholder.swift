@@ -1,0 +1,6 @@
+import XCTest
+@testable import Runtime
+
+final class RuntimeSmokeTests: XCTestCase {
+    func testNothing() {}
+}
