@@ -14,7 +14,15 @@ public final class RuntimeError: Error {
     static let maxTrace = 12
 
     func addTrace(_ entry: TraceEntry) {
-        if trace.count < RuntimeError.maxTrace { trace.append(entry) } else { omittedCalls += 1 }
+        // Deep recursion repeats one entry thousands of times: count instead.
+        if let last = trace.last, last.function == entry.function,
+           last.callSite.offset == entry.callSite.offset, last.callSite.file === entry.callSite.file {
+            trace[trace.count - 1].repeats += 1
+        } else if trace.count < RuntimeError.maxTrace {
+            trace.append(entry)
+        } else {
+            omittedCalls += 1
+        }
     }
 
     public init(_ message: String, at location: SourceLocation? = nil) {
@@ -27,6 +35,8 @@ public final class RuntimeError: Error {
         public let function: String
         /// Where it was called from.
         public let callSite: SourceLocation
+        /// How many times in a row this same call appears (recursion).
+        public var repeats = 1
     }
 }
 

@@ -12,7 +12,10 @@ public final class FunctionProto {
     /// Slots the frame needs: parameters first, then locals.
     var frameSize: Int
     /// Parameter slots that inner closures capture: boxed on entry.
-    var capturedParameters: [Int]
+    var capturedParameters: [Int] {
+        didSet { hasCapturedParameters = !capturedParameters.isEmpty }
+    }
+    private(set) var hasCapturedParameters = false
     public let location: SourceLocation
 
     init(name: String, parameterNames: [String], defaults: [Node?], body: Node,
@@ -23,6 +26,7 @@ public final class FunctionProto {
         self.body = body
         self.frameSize = frameSize
         self.capturedParameters = capturedParameters
+        self.hasCapturedParameters = !capturedParameters.isEmpty
         self.location = location
     }
 

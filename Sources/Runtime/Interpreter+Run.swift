@@ -29,7 +29,7 @@ extension Interpreter {
         if !resolver.diagnostics.isEmpty {
             // Forget the names this program would have declared.
             globalIndex = savedIndex
-            globals.removeSubrange(savedCount...)
+            globals.truncate(to: savedCount)
             globalInfo.removeSubrange(savedCount...)
             return RunResult(value: nil, diagnostics: resolver.diagnostics)
         }
@@ -66,7 +66,8 @@ extension Interpreter {
         case .error(let e):
             var notes: [String] = []
             for entry in e.trace {
-                notes.append("  in \(entry.function), called at \(entry.callSite)")
+                let times = entry.repeats > 1 ? " (\(entry.repeats) times)" : ""
+                notes.append("  in \(entry.function), called at \(entry.callSite)\(times)")
             }
             if e.omittedCalls > 0 { notes.append("  ... and \(e.omittedCalls) more calls") }
             return Diagnostic(.runtime, e.message, at: e.location, notes: notes)

@@ -17,11 +17,14 @@ public final class Interpreter {
     var base = 0
     /// First free slot.
     var top = 0
+    /// Slots below this are initialised (to nil when unused): frames are
+    /// pushed without initialising and popped by storing nil.
+    var initializedTop = 0
     /// The running closure (a placeholder at top level).
     unowned(unsafe) var closure: Closure
     let topLevelClosure: Closure
 
-    var globals: [Value] = []
+    var globals = GlobalStore()
     var builtinList: [Builtin] = []
     /// Name -> global slot, and what the resolver must know of each global.
     var globalIndex: [String: Int] = [:]
@@ -53,7 +56,7 @@ public final class Interpreter {
         capacity = stackSlots
         stack = UnsafeMutablePointer<Value>.allocate(capacity: stackSlots)
         let proto = FunctionProto(name: "<top level>", parameterNames: [], defaults: [],
-                                  body: BlockNode([], SourceLocation(file: SourceFile(name: "<none>", text: ""), line: 1, column: 1, offset: 0)),
+                                  body: BlockNode([], hasValue: false, SourceLocation(file: SourceFile(name: "<none>", text: ""), line: 1, column: 1, offset: 0)),
                                   frameSize: 0, capturedParameters: [],
                                   location: SourceLocation(file: SourceFile(name: "<none>", text: ""), line: 1, column: 1, offset: 0))
         topLevelClosure = Closure(proto: proto, captures: [])
@@ -62,8 +65,9 @@ public final class Interpreter {
     }
 
     deinit {
-        stack.deinitialize(count: top)
+        stack.deinitialize(count: initializedTop)
         stack.deallocate()
+        globals.release()
     }
 
     // MARK: - Globals
@@ -126,14 +130,24 @@ public final class Interpreter {
         guard depth < maxDepth, newBase &+ size <= capacity else {
             throw error("stack overflow (depth \(depth))", at: location)
         }
-        (stack + newBase).initialize(repeating: .nil, count: size)
-        top = newBase &+ size
+        let newTop = newBase &+ size
+        if newTop > initializedTop {
+            // Grow the initialised region in chunks, so this is rare.
+            let grown = Swift.min(capacity, Swift.max(newTop, initializedTop &+ 4096))
+            (stack + initializedTop).initialize(repeating: .nil, count: grown &- initializedTop)
+            initializedTop = grown
+        }
+        top = newTop
         return newBase
     }
 
     @inline(__always)
     func popFrame(_ frameBase: Int) {
-        (stack + frameBase).deinitialize(count: top &- frameBase)
+        var i = frameBase
+        while i < top {
+            stack[i] = .nil
+            i &+= 1
+        }
         top = frameBase
     }
 
@@ -153,8 +167,10 @@ public final class Interpreter {
             popFrame(frameBase)
         }
         if interruptRequested.load(ordering: .relaxed) { try checkInterrupt(at: location) }
-        for slot in proto.capturedParameters {
-            stack[frameBase &+ slot] = .cell(Cell(stack[frameBase &+ slot]))
+        if proto.hasCapturedParameters {
+            for slot in proto.capturedParameters {
+                stack[frameBase &+ slot] = .cell(Cell(stack[frameBase &+ slot]))
+            }
         }
         do {
             return try proto.body.eval(self)

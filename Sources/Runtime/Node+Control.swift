@@ -1,18 +1,65 @@
 import Lang
 
-/// A block: runs its statements; its value is the last one's.
+/// A block: runs its statements; its value is the last one's when that is
+/// an expression (`hasValue`), else nil.
 final class BlockNode: Node {
     let statements: [Node]
-    init(_ statements: [Node], _ location: SourceLocation) {
+    let hasValue: Bool
+    init(_ statements: [Node], hasValue: Bool, _ location: SourceLocation) {
         self.statements = statements
+        self.hasValue = hasValue
         super.init(location)
     }
     override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
         var result = Value.nil
-        for statement in statements {
-            result = try statement.eval(vm)
+        var i = 0
+        let count = statements.count
+        while i < count {
+            result = try statements[i].eval(vm)
+            i &+= 1
         }
-        return result
+        return hasValue ? result : .nil
+    }
+
+    /// The fastest node for these statements: small blocks get fixed fields,
+    /// which the evaluator reads without retaining.
+    static func make(_ statements: [Node], hasValue: Bool, _ location: SourceLocation) -> Node {
+        switch statements.count {
+        case 2: return Block2Node(statements[0], statements[1], hasValue: hasValue, location)
+        case 3: return Block3Node(statements[0], statements[1], statements[2], hasValue: hasValue, location)
+        default: return BlockNode(statements, hasValue: hasValue, location)
+        }
+    }
+}
+
+final class Block2Node: Node {
+    let first: Node, second: Node
+    let hasValue: Bool
+    init(_ first: Node, _ second: Node, hasValue: Bool, _ location: SourceLocation) {
+        self.first = first; self.second = second
+        self.hasValue = hasValue
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        _ = try first.eval(vm)
+        let result = try second.eval(vm)
+        return hasValue ? result : .nil
+    }
+}
+
+final class Block3Node: Node {
+    let first: Node, second: Node, third: Node
+    let hasValue: Bool
+    init(_ first: Node, _ second: Node, _ third: Node, hasValue: Bool, _ location: SourceLocation) {
+        self.first = first; self.second = second; self.third = third
+        self.hasValue = hasValue
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        _ = try first.eval(vm)
+        _ = try second.eval(vm)
+        let result = try third.eval(vm)
+        return hasValue ? result : .nil
     }
 }
 

@@ -225,3 +225,57 @@ final class RangeNode: Node {
         return .range(lo, hi)
     }
 }
+
+// Specialisations for an integer constant on the right (`n - 1`, `i < 10`):
+// one virtual call fewer and no constant to copy.
+
+final class AddConstantNode: Node {
+    let left: Node
+    let constant: Int
+    let negated: Bool
+    init(_ left: Node, _ constant: Int, subtract: Bool, _ location: SourceLocation) {
+        self.left = left
+        self.constant = constant
+        self.negated = subtract
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let a = try left.eval(vm)
+        if case .int(let x) = a {
+            let (r, overflow) = negated ? x.subtractingReportingOverflow(constant) : x.addingReportingOverflow(constant)
+            if !overflow { return .int(r) }
+        }
+        do {
+            return negated ? try Arithmetic.subtract(a, .int(constant)) : try Arithmetic.add(a, .int(constant))
+        } catch { throw located(error) }
+    }
+}
+
+final class CompareConstantNode: Node {
+    let left: Node
+    let constant: Int
+    let kind: CompareNode.Kind
+    let symbol: String
+    init(_ kind: CompareNode.Kind, _ left: Node, _ constant: Int, symbol: String, _ location: SourceLocation) {
+        self.kind = kind
+        self.left = left
+        self.constant = constant
+        self.symbol = symbol
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let a = try left.eval(vm)
+        let order: Int
+        if case .int(let x) = a {
+            order = x < constant ? -1 : (x == constant ? 0 : 1)
+        } else {
+            do { order = try Arithmetic.compare(a, .int(constant), symbol) } catch { throw located(error) }
+        }
+        switch kind {
+        case .less: return .bool(order < 0)
+        case .lessEqual: return .bool(order <= 0)
+        case .greater: return .bool(order > 0)
+        case .greaterEqual: return .bool(order >= 0)
+        }
+    }
+}

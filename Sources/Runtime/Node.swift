@@ -40,6 +40,15 @@ final class LocalInfo {
 
 // MARK: - Constants and names
 
+final class IntConstantNode: Node {
+    let value: Int
+    init(_ value: Int, _ location: SourceLocation) {
+        self.value = value
+        super.init(location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value { .int(value) }
+}
+
 final class ConstantNode: Node {
     let value: Value
     init(_ value: Value, _ location: SourceLocation) {
@@ -56,9 +65,11 @@ final class LocalGetNode: Node {
         super.init(location)
     }
     override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
-        let v = vm.stack[vm.base &+ slot]
-        if case .cell(let c) = v { return c.value }
-        return v
+        let p = vm.stack + (vm.base &+ slot)
+        // Ints first: no reference counting at all on the commonest path.
+        if case .int(let i) = p.pointee { return .int(i) }
+        if case .cell(let c) = p.pointee { return c.value }
+        return p.pointee
     }
 }
 
@@ -138,7 +149,8 @@ final class DeclareGlobalNode: Node {
         super.init(location)
     }
     override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
-        vm.globals[index] = try value.eval(vm)
+        let v = try value.eval(vm)
+        vm.globals[index] = v
         return .nil
     }
 }
@@ -237,12 +249,13 @@ final class CompoundAssignNode: Node {
     }
     override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
         let rhs = try value.eval(vm)
+        if case .int(let b) = rhs, op == .add || op == .subtract,
+           case .int(let a) = try vm.read(place, at: location) {
+            let (s, overflow) = op == .add ? a.addingReportingOverflow(b) : a.subtractingReportingOverflow(b)
+            if !overflow { vm.write(place, .int(s)); return .nil }
+        }
         var current = try vm.take(place, at: location)
         if op == .add {
-            if case .int(let a) = current, case .int(let b) = rhs {
-                let (s, overflow) = a.addingReportingOverflow(b)
-                if !overflow { vm.write(place, .int(s)); return .nil }
-            }
             if current.appendInPlace(rhs) {
                 vm.write(place, current)
                 return .nil

@@ -91,7 +91,7 @@ struct Resolver {
         let nodes = program.statements.map { statement($0) }
         let location = program.statements.first?.location
             ?? SourceLocation(file: program.file, line: program.file.firstLine, column: 1, offset: 0)
-        return (BlockNode(nodes, location), function.frameSize)
+        return (BlockNode(nodes, hasValue: true, location), function.frameSize)
     }
 
     mutating func report(_ message: String, at location: SourceLocation) {
@@ -171,15 +171,24 @@ struct Resolver {
         function.nextSlot -= scope.count
     }
 
-    mutating func block(_ block: Block) -> BlockNode {
+    /// A block as a node; a block of one expression is just that expression.
+    mutating func block(_ block: Block) -> Node {
+        if block.statements.count == 1, case .expr = block.statements[0].kind {
+            function.scopes.append([:])
+            defer { endScope() }
+            return statement(block.statements[0])
+        }
+        return blockNode(block)
+    }
+
+    mutating func blockNode(_ block: Block) -> Node {
         function.scopes.append([:])
         defer { endScope() }
-        var nodes = block.statements.map { statement($0) }
+        let nodes = block.statements.map { statement($0) }
         // A block's value is its last statement's only when that is an expression.
-        if let last = block.statements.last, case .expr = last.kind {} else if !nodes.isEmpty {
-            nodes.append(ConstantNode(.nil, block.location))
-        }
-        return BlockNode(nodes, block.location)
+        var hasValue = false
+        if let last = block.statements.last, case .expr = last.kind { hasValue = true }
+        return BlockNode.make(nodes, hasValue: hasValue, block.location)
     }
 
     // MARK: - Names
@@ -318,6 +327,7 @@ struct Resolver {
                 report("invalid integer literal '\(digits)'", at: loc)
                 return ConstantNode(.nil, loc)
             }
+            if let small = Int(exactly: big) { return IntConstantNode(small, loc) }
             return ConstantNode(Value(big), loc)
         case .float(let d): return ConstantNode(.float(d), loc)
         case .string(let s): return ConstantNode(.string(s), loc)
@@ -347,8 +357,8 @@ struct Resolver {
             let node = expression(operand)
             switch op {
             case .negate:
-                if let constant = node as? ConstantNode, case .int(let i) = constant.value, i != .min {
-                    return ConstantNode(.int(-i), loc)
+                if let constant = node as? IntConstantNode, constant.value != .min {
+                    return IntConstantNode(-constant.value, loc)
                 }
                 return NegateNode(node, loc)
             case .plus: return UnaryPlusNode(node, loc)
@@ -356,6 +366,17 @@ struct Resolver {
             }
         case .binary(let op, let l, let r):
             let left = expression(l), right = expression(r)
+            if let k = (right as? IntConstantNode)?.value {
+                switch op {
+                case .add: return AddConstantNode(left, k, subtract: false, loc)
+                case .subtract: return AddConstantNode(left, k, subtract: true, loc)
+                case .less: return CompareConstantNode(.less, left, k, symbol: "<", loc)
+                case .lessEqual: return CompareConstantNode(.lessEqual, left, k, symbol: "<=", loc)
+                case .greater: return CompareConstantNode(.greater, left, k, symbol: ">", loc)
+                case .greaterEqual: return CompareConstantNode(.greaterEqual, left, k, symbol: ">=", loc)
+                default: break
+                }
+            }
             switch op {
             case .add: return AddNode(left, right, loc)
             case .subtract: return SubtractNode(left, right, loc)
