@@ -28,6 +28,7 @@ let package = Package(
         .target(
             name: "Lang",
             path: "Sources/Lang",
+            exclude: ["README.md"],
             swiftSettings: optimize),
         .target(
             name: "Engine",
@@ -35,6 +36,7 @@ let package = Package(
                 .product(name: "BigInt", package: "BigInt"),
             ],
             path: "Sources/Engine",
+            exclude: ["README.md"],
             swiftSettings: optimize),
         .target(
             name: "Runtime",
@@ -44,6 +46,7 @@ let package = Package(
                 .product(name: "Collections", package: "swift-collections"),
             ],
             path: "Sources/Runtime",
+            exclude: ["README.md"],
             swiftSettings: optimize),
         .executableTarget(
             name: "pivot",
@@ -52,6 +55,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Sources/pivot",
+            exclude: ["README.md"],
             swiftSettings: optimize),
         // Runs the golden tests (Tests/golden/**.pv) against the built binary.
         .executableTarget(
