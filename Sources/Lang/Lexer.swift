@@ -137,7 +137,7 @@ public struct Lexer {
         case UInt8(ascii: "!"):
             if match("=") { return make(.bangEqual, from: start, space: space) }
             error("unexpected '!'; use 'not' for negation", at: start)
-            return next(spaceBefore: space)
+            return next(spaceBefore: skipSpaceAndComments() || space)
         case UInt8(ascii: "<"): return make(match("=") ? .lessEqual : .less, from: start, space: space)
         case UInt8(ascii: ">"): return make(match("=") ? .greaterEqual : .greater, from: start, space: space)
         case UInt8(ascii: "?"): return make(match("?") ? .questionQuestion : .question, from: start, space: space)
@@ -171,7 +171,7 @@ public struct Lexer {
             } else {
                 error("unexpected character '\(shown)'", at: start)
             }
-            return next(spaceBefore: space)
+            return next(spaceBefore: skipSpaceAndComments() || space)
         }
     }
 
