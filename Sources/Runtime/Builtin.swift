@@ -105,14 +105,15 @@ public struct Arguments {
 
     public func isNil(_ i: Int) -> Bool { values[i].isNil }
 
+    // `fail` here is `Arguments.fail`, which already puts the builtin's name in front.
     func mismatch(_ i: Int, _ expected: String) -> Unwind {
-        fail("\(builtin.name): argument '\(builtin.parameters[i].name)' must be \(expected), got \(values[i].typeName)")
+        fail("argument '\(builtin.parameters[i].name)' must be \(expected), got \(values[i].typeName)")
     }
 
     public func int(_ i: Int) throws(Unwind) -> Int {
         switch values[i] {
         case .int(let v): return v
-        case .bigint: throw fail("\(builtin.name): argument '\(builtin.parameters[i].name)' is too large")
+        case .bigint: throw fail("argument '\(builtin.parameters[i].name)' is too large")
         case .float(let d) where d == d.rounded() && abs(d) < 9e15: return Int(d)
         default: throw mismatch(i, "an integer")
         }

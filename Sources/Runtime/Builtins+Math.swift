@@ -53,10 +53,17 @@ extension Builtins {
                       sqrt(16)     # 4.0
                       sqrt(2)      # 1.4142135623730951
                       sqrt(1/4)    # 0.5
+                      sqrt(10^400) # 1e+200
                     """) { args throws(Unwind) in
                 let x = try args.double(0)
                 if x < 0 { throw args.fail("argument is negative (\(args[0].shortDisplay))") }
-                return .float(x.squareRoot())
+                // Exact numbers beyond the float range: sqrt(10^400) is 1e+200, not inf.
+                switch args[0] {
+                case .bigint(let b) where !x.isFinite: return .float(squareRoot(b.magnitude))
+                case .rational(let q) where !x.isFinite || x == 0:
+                    return .float(squareRoot(q.numerator.magnitude) / squareRoot(q.denominator.magnitude))
+                default: return .float(x.squareRoot())
+                }
             },
             Builtin("exp", [.required("x")],
                     help: """
@@ -77,17 +84,22 @@ extension Builtins {
                       log(1)           # 0.0
                       log(8, 2)        # 3.0
                       log(10^400, 10)  # 400.0
+                      log(1000, 10)    # 3.0
                     """) { args throws(Unwind) in
-                guard let x = naturalLog(args[0]) else { throw args.mismatch(0, "a number") }
-                if x.isNaN && !isNaNValue(args[0]) {
-                    throw args.fail("argument is negative (\(args[0].shortDisplay))")
+                guard Arithmetic.isNumber(args[0]) else { throw args.mismatch(0, "a number") }
+                if args.isNil(1) { return .float(try logarithm(args, 0, Foundation.log, M_LN2)) }
+                guard Arithmetic.isNumber(args[1]) else { throw args.mismatch(1, "a number") }
+                // Bases 2 and 10 use log2 and log10, so log(1000, 10) is exactly 3.0.
+                switch Arithmetic.double(args[1]) {
+                case 2: return .float(try logarithm(args, 0, Foundation.log2, 1))
+                case 10: return .float(try logarithm(args, 0, Foundation.log10, log10(2.0)))
+                default: break
                 }
-                if args.isNil(1) { return .float(x) }
-                guard let b = naturalLog(args[1]) else { throw args.mismatch(1, "a number") }
+                let b = naturalLog(args[1], Foundation.log, M_LN2)
                 if b.isNaN || b == -.infinity || b == 0 {
                     throw args.fail("base must be positive and not 1, got \(args[1].shortDisplay)")
                 }
-                return .float(x / b)
+                return .float(try logarithm(args, 0, Foundation.log, M_LN2) / b)
             },
             Builtin("floor", [.required("x")],
                     help: """
@@ -247,27 +259,40 @@ extension Builtins {
         return false
     }
 
-    /// ln(x) for any number; exact integers and fractions beyond the float
-    /// range are scaled by powers of two first. nil when x is not a number;
-    /// nan when x is negative.
-    static func naturalLog(_ v: Value) -> Double? {
+    /// log(x) for argument i; an error when x is negative.
+    static func logarithm(_ args: Arguments, _ i: Int, _ f: (Double) -> Double, _ logOf2: Double) throws(Unwind) -> Double {
+        let y = naturalLog(args[i], f, logOf2)
+        if y.isNaN && !isNaNValue(args[i]) {
+            throw args.fail("argument is negative (\(args[i].shortDisplay))")
+        }
+        return y
+    }
+
+    /// f(x) for a logarithm f (log, log2, log10) and any number x; exact
+    /// integers and fractions beyond the float range are scaled by powers of
+    /// two first. nan when x is negative or not a number.
+    static func naturalLog(_ v: Value, _ f: (Double) -> Double, _ logOf2: Double) -> Double {
+        func magnitude(_ n: BigUInt) -> Double {
+            let width = n.bitWidth
+            if width <= 64 { return f(Double(UInt64(n))) }
+            let shift = width - 64
+            return f(Double(UInt64(n >> shift))) + Double(shift) * logOf2
+        }
         switch v {
-        case .int(let i): return Foundation.log(Double(i))
-        case .float(let d): return Foundation.log(d)
-        case .bigint(let b): return b.sign == .minus ? .nan : logMagnitude(b.magnitude)
+        case .int(let i): return f(Double(i))
+        case .float(let d): return f(d)
+        case .bigint(let b): return b.sign == .minus ? .nan : magnitude(b.magnitude)
         case .rational(let q):
             if q.sign < 0 { return .nan }
-            return logMagnitude(q.numerator.magnitude) - logMagnitude(q.denominator.magnitude)
-        default: return nil
+            return magnitude(q.numerator.magnitude) - magnitude(q.denominator.magnitude)
+        default: return .nan
         }
     }
 
-    /// ln(n) for a positive integer of any size: ln(top 64 bits) + shift * ln 2.
-    static func logMagnitude(_ n: BigUInt) -> Double {
-        let width = n.bitWidth
-        if width <= 64 { return Foundation.log(Double(UInt64(n))) }
-        let shift = width - 64
-        return Foundation.log(Double(UInt64(n >> shift))) + Double(shift) * M_LN2
+    /// sqrt(n) for an integer of any size: sqrt(n / 4^k) * 2^k.
+    static func squareRoot(_ n: BigUInt) -> Double {
+        let shift = max(0, n.bitWidth - 1000) & ~1
+        return Double(n >> shift).squareRoot() * Double(sign: .plus, exponent: shift / 2, significand: 1)
     }
 
     /// The exact value of a finite float as a rational (a float is m * 2^e).
@@ -362,8 +387,8 @@ extension Builtins {
         for item in items.dropFirst() {
             let k = try keyOf(item)
             let c: Int
-            do { c = try order(k, bestKey) } catch { throw args.fail(error.message) }
-            if wantSmallest ? c < 0 : c > 0 {
+            do throws(Incomparable) { c = try order(bestKey, k) } catch { throw args.fail(error.message) }
+            if wantSmallest ? c > 0 : c < 0 {
                 best = item
                 bestKey = k
             }

@@ -6,6 +6,13 @@ extension Interpreter {
     func registerBuiltins() {
         var all: [Builtin] = []
         all += Builtins.core()
+        all += Builtins.math()
+        all += Builtins.collections()
+        all += Builtins.strings()
+        all += Builtins.regex()
+        all += Builtins.json()
+        all += Builtins.random()
+        all += Builtins.system()
         for builtin in all {
             defineGlobal(builtin.name, .builtin(builtin), builtin: true)
         }

@@ -8,9 +8,9 @@ public final class FunctionProto {
     /// Default-value code per parameter (nil when required); runs in the
     /// callee's frame, so a default may use earlier parameters.
     let defaults: [Node?]
-    var body: Node
+    let body: Node
     /// Slots the frame needs: parameters first, then locals.
-    var frameSize: Int
+    let frameSize: Int
     /// Parameter slots that inner closures capture: boxed on entry.
     var capturedParameters: [Int] {
         didSet { hasCapturedParameters = !capturedParameters.isEmpty }

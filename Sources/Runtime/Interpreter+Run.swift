@@ -48,7 +48,7 @@ extension Interpreter {
 
     func runTopLevel(_ node: BlockNode, frameSize: Int) throws(Unwind) -> Value {
         let savedBase = base, savedTop = top, savedDepth = depth
-        let frameBase = try pushFrame(frameSize, at: node.location)
+        let frameBase = try pushFrame(frameSize, site: node)
         base = frameBase
         closure = topLevelClosure
         defer {

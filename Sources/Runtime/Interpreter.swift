@@ -31,6 +31,9 @@ public final class Interpreter {
     var globalInfo: [GlobalInfo] = []
 
     var depth = 0
+    /// Where the running builtin was called from: callbacks it makes get it
+    /// as their call site.
+    var builtinCallSite: SourceLocation?
     /// Calls nested deeper than this raise "stack overflow". The evaluator
     /// runs on a thread whose stack holds this many (see `runOnLargeStack`).
     public var maxDepth = 50_000
@@ -125,10 +128,10 @@ public final class Interpreter {
 
     /// Reserves a frame of `size` slots above the stack top, initialised to nil.
     @inline(__always)
-    func pushFrame(_ size: Int, at location: SourceLocation) throws(Unwind) -> Int {
+    func pushFrame(_ size: Int, site: Node) throws(Unwind) -> Int {
         let newBase = top
         guard depth < maxDepth, newBase &+ size <= capacity else {
-            throw error("stack overflow (depth \(depth))", at: location)
+            throw stackOverflow(at: site.location)
         }
         let newTop = newBase &+ size
         if newTop > initializedTop {
@@ -139,6 +142,11 @@ public final class Interpreter {
         }
         top = newTop
         return newBase
+    }
+
+    @inline(never)
+    func stackOverflow(at location: SourceLocation) -> Unwind {
+        error("stack overflow (depth \(depth))", at: location)
     }
 
     @inline(__always)
@@ -153,10 +161,11 @@ public final class Interpreter {
 
     /// Runs a closure whose arguments are already in the frame at `frameBase`.
     @inline(__always)
-    func invoke(_ callee: Closure, frameBase: Int, at location: SourceLocation) throws(Unwind) -> Value {
+    func invoke(_ callee: Closure, frameBase: Int, site: Node) throws(Unwind) -> Value {
         let proto = callee.proto
         let savedBase = base
-        let savedClosure = closure
+        // The caller keeps its closure alive; no need to retain it here.
+        unowned(unsafe) let savedClosure = closure
         base = frameBase
         closure = callee
         depth &+= 1
@@ -166,7 +175,7 @@ public final class Interpreter {
             closure = savedClosure
             popFrame(frameBase)
         }
-        if interruptRequested.load(ordering: .relaxed) { try checkInterrupt(at: location) }
+        if interruptRequested.load(ordering: .relaxed) { try checkInterrupt(at: site.location) }
         if proto.hasCapturedParameters {
             for slot in proto.capturedParameters {
                 stack[frameBase &+ slot] = .cell(Cell(stack[frameBase &+ slot]))
@@ -178,7 +187,7 @@ public final class Interpreter {
             switch error {
             case .returnValue(let v): return v
             case .error(let e):
-                e.addTrace(RuntimeError.TraceEntry(function: proto.name, callSite: location))
+                e.addTrace(RuntimeError.TraceEntry(function: proto.name, callSite: site.location))
                 throw error
             default:
                 throw error
@@ -190,18 +199,22 @@ public final class Interpreter {
     /// such as `map` and `sort`, and by method calls).
     public func call(_ callee: Value, _ positional: [Value], named: [(String, Value)] = [],
                      at location: SourceLocation? = nil) throws(Unwind) -> Value {
-        let site = location ?? closure.proto.location
         switch callee {
         case .function(let c):
-            let frameBase = try pushFrame(c.proto.frameSize, at: site)
+            // A builtin calling back (map, sort(key:)) reports its own call site.
+            let site = LocatedSite(location ?? builtinCallSite ?? closure.proto.location)
+            let frameBase = try pushFrame(c.proto.frameSize, site: site)
             do {
                 try bindArguments(c, positional, named, frameBase: frameBase)
             } catch {
                 popFrame(frameBase)
                 throw error
             }
-            return try invoke(c, frameBase: frameBase, at: site)
+            return try invoke(c, frameBase: frameBase, site: site)
         case .builtin(let b):
+            let saved = builtinCallSite
+            if let location { builtinCallSite = location }
+            defer { builtinCallSite = saved }
             var args = try b.bind(positional, named, vm: self)
             return try b.body(&args)
         case .object(let o as CallableObject):

@@ -64,8 +64,8 @@ final class LineEditor: LineSource {
         rl_initialize()
         rl_basic_word_break_characters = UnsafePointer(LineEditor.wordBreaks)
         rl_attempted_completion_function = attemptCompletion
-        // A long candidate list prints without the "Display all N?" question,
-        // which libedit reads with getc(stdin), around `readKey`.
+        // A long candidate list prints without the "Display all N?" question:
+        // libedit reads its answer with getc(stdin), bypassing `readKey`.
         rl_completion_query_items = 10_000
         stifle_history(5000)
         LineEditor.active = self
@@ -95,7 +95,7 @@ final class LineEditor: LineSource {
     /// user's locale, or C.UTF-8 when that is not UTF-8.
     static func useUTF8Locale() {
         setlocale(LC_CTYPE, "")
-        if let codeset = nl_langinfo(CODESET), String(cString: codeset) == "UTF-8" { return }
+        if let codeset = nl_langinfo(nl_item(CODESET)), String(cString: codeset) == "UTF-8" { return }
         setlocale(LC_CTYPE, "C.UTF-8")
     }
 }
@@ -170,7 +170,7 @@ private func cancelLine() -> Int32 {
 private func attemptCompletion(_ text: UnsafePointer<CChar>?, _ start: Int32, _ end: Int32)
     -> UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? {
     rl_attempted_completion_over = 1
-    guard let editor = LineEditor.active, let buffer = rl_line_buffer else { return nil }
+    guard let text, let editor = LineEditor.active, let buffer = rl_line_buffer else { return nil }
     // libedit counts `start` and `end` in wide characters: Unicode scalars.
     let scalars = String(cString: buffer).unicodeScalars
     let before = String(String.UnicodeScalarView(scalars.prefix(max(0, Int(end)))))
@@ -179,7 +179,7 @@ private func attemptCompletion(_ text: UnsafePointer<CChar>?, _ start: Int32, _ 
     LineEditor.candidates = completion.replacements.filter { seen.insert($0).inserted }
     guard !LineEditor.candidates.isEmpty else { return nil }
     rl_completion_append_character = Int32(completion.appended?.asciiValue ?? 0)
-    return rl_completion_matches(text ?? "", nextCandidate)
+    return rl_completion_matches(text, nextCandidate)
 }
 
 /// The generator `rl_completion_matches` calls with 0, 1, 2, ... until nil.

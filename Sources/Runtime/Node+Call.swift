@@ -23,7 +23,7 @@ final class CallNode: Node {
         let f = try callee.eval(vm)
         if case .function(let c) = f, allPositional, arguments.count == c.proto.parameterNames.count {
             // Fast path: arguments go straight into the new frame.
-            let frameBase = try vm.pushFrame(c.proto.frameSize, at: location)
+            let frameBase = try vm.pushFrame(c.proto.frameSize, site: self)
             do {
                 for i in 0..<arguments.count {
                     vm.stack[frameBase &+ i] = try arguments[i].eval(vm)
@@ -32,7 +32,7 @@ final class CallNode: Node {
                 vm.popFrame(frameBase)
                 throw error
             }
-            return try vm.invoke(c, frameBase: frameBase, at: location)
+            return try vm.invoke(c, frameBase: frameBase, site: self)
         }
         var positional: [Value] = []
         var named: [(String, Value)] = []
@@ -171,4 +171,58 @@ func getField(_ v: Value, _ name: String, vm: Interpreter) throws(Unwind) -> Val
         break
     }
     throw fail("\(v.typeName) has no field '\(name)'")
+}
+
+/// A call with one to three positional arguments (the common case): the
+/// arguments sit in fields rather than an array, and a global callee is read
+/// without a virtual call. Anything unusual defers to the general `CallNode`.
+final class SmallCallNode: Node {
+    let general: CallNode
+    let globalIndex: Int
+    let calleeIsGlobal: Bool
+    // Unused arguments hold a placeholder: optionals would cost a retain per call.
+    let a0: Node, a1: Node, a2: Node
+    let count: Int
+
+    init(_ general: CallNode, globalIndex: Int?) {
+        self.general = general
+        self.globalIndex = globalIndex ?? 0
+        self.calleeIsGlobal = globalIndex != nil
+        let args = general.arguments
+        a0 = args[0]
+        a1 = args.count > 1 ? args[1] : args[0]
+        a2 = args.count > 2 ? args[2] : args[0]
+        count = args.count
+        super.init(general.location)
+    }
+
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        let f = calleeIsGlobal ? vm.globals[globalIndex] : try general.callee.eval(vm)
+        guard case .function(let c) = f, c.proto.parameterNames.count == count else {
+            return try slowPath(f, vm)
+        }
+        let frameBase = try vm.pushFrame(c.proto.frameSize, site: self)
+        do {
+            vm.stack[frameBase] = try a0.eval(vm)
+            if count > 1 {
+                vm.stack[frameBase &+ 1] = try a1.eval(vm)
+                if count > 2 { vm.stack[frameBase &+ 2] = try a2.eval(vm) }
+            }
+        } catch {
+            vm.popFrame(frameBase)
+            throw error
+        }
+        return try vm.invoke(c, frameBase: frameBase, site: self)
+    }
+
+    @inline(never)
+    func slowPath(_ f: Value, _ vm: Interpreter) throws(Unwind) -> Value {
+        if case .cell = f, let name = general.calleeName {
+            throw vm.error("'\(name)' is used before it is defined", at: location)
+        }
+        var positional: [Value] = [try a0.eval(vm)]
+        if count > 1 { positional.append(try a1.eval(vm)) }
+        if count > 2 { positional.append(try a2.eval(vm)) }
+        return try general.callValue(f, positional, [], vm)
+    }
 }

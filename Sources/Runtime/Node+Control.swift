@@ -86,14 +86,24 @@ func condition(_ node: Node, _ vm: Interpreter, _ what: String) throws(Unwind) -
 
 final class IfNode: Node {
     let test: Node, then: Node
-    let otherwise: Node?
+    /// A nil constant when there is no `else` (an optional would cost a retain).
+    let otherwise: Node
     init(_ test: Node, _ then: Node, _ otherwise: Node?, _ location: SourceLocation) {
-        self.test = test; self.then = then; self.otherwise = otherwise
+        self.test = test; self.then = then
+        self.otherwise = otherwise ?? ConstantNode(.nil, location)
         super.init(location)
     }
     override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
-        if try condition(test, vm, "'if'") { return try then.eval(vm) }
-        return try otherwise?.eval(vm) ?? .nil
+        let v = try test.eval(vm)
+        guard case .bool(let b) = v else { return try notBool(v, vm) }
+        if b { return try then.eval(vm) }
+        return try otherwise.eval(vm)
+    }
+
+    @inline(never)
+    func notBool(_ v: Value, _ vm: Interpreter) throws(Unwind) -> Value {
+        throw vm.error("'if' condition must be a bool, got \(v.typeName)\(v.isNil ? "" : " (\(v.shortDisplay))")",
+                       at: test.location)
     }
 }
 

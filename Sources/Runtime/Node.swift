@@ -23,6 +23,9 @@ class Node {
     }
 }
 
+/// A call site known only by its location (calls made from builtins).
+final class LocatedSite: Node {}
+
 /// What the resolver knows about a local variable. `captured` is set when an
 /// inner function refers to it; the variable then lives in a `Cell`.
 final class LocalInfo {

@@ -29,22 +29,3 @@ final class StandardInputLines: LineSource {
 
     func addHistory(_ line: String) {}
 }
-
-/// Lines given in advance, for tests: `nil` stands for Ctrl-C.
-final class ScriptedLines: LineSource {
-    private var lines: [String?]
-    /// The prompts asked for, in order.
-    private(set) var prompts: [String] = []
-    private(set) var history: [String] = []
-
-    init(_ lines: [String?]) { self.lines = lines }
-
-    func readLine(prompt: String) -> LineEvent {
-        prompts.append(prompt)
-        guard !lines.isEmpty else { return .endOfInput }
-        guard let line = lines.removeFirst() else { return .interrupted }
-        return .line(line)
-    }
-
-    func addHistory(_ line: String) { history.append(line) }
-}

@@ -406,7 +406,12 @@ struct Resolver {
             }
             var calleeName: String?
             if case .name(let n) = callee.kind { calleeName = n }
-            return CallNode(expression(callee), args, labels, calleeName: calleeName, loc)
+            let calleeNode = expression(callee)
+            let call = CallNode(calleeNode, args, labels, calleeName: calleeName, loc)
+            if (1...3).contains(args.count) && call.allPositional {
+                return SmallCallNode(call, globalIndex: (calleeNode as? GlobalGetNode)?.index)
+            }
+            return call
         case .index(let target, let subs):
             return IndexNode(expression(target), subscripts(subs), loc)
         case .field(let target, let name):
