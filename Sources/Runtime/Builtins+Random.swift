@@ -110,6 +110,17 @@ final class RandomStream: NativeObject {
 
     // MARK: - Methods
 
+    /// `r.float()` and `r.int(lo, hi)` run in tight loops: no bound method.
+    func callMethod(_ name: String, _ positional: [Value], vm: Interpreter) throws(Unwind) -> Value? {
+        switch (name, positional.count) {
+        case ("float", 0): return .float(nextFloat())
+        case ("int", 2):
+            guard case .int(let lo) = positional[0], case .int(let hi) = positional[1], lo <= hi else { return nil }
+            return .int(nextInt(lo, hi))
+        default: return nil
+        }
+    }
+
     func member(_ name: String, vm: Interpreter) throws(Unwind) -> Value? {
         switch name {
         case "seed": return .int(seed)

@@ -82,29 +82,42 @@ final class MethodCallNode: Node {
 
     override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
         let target = try receiver.eval(vm)
-        var positional: [Value] = []
-        var named: [(String, Value)] = []
         var method: Value?
         switch target {
         case .record(let r):
             method = r.fields[name]
-        case .object(let o):
-            do { method = try o.member(name, vm: vm) } catch { throw located(error) }
         default:
-            break
+            break  // objects: see below, after the arguments
         }
-        if method == nil {
+        // Not a field or method: the global function `name`, receiver first.
+        var positional: [Value] = []
+        if method == nil, case .object = target {} else if method == nil {
             guard let f = vm.global(name), isCallable(f) else {
                 throw vm.error(noMethodMessage(target, vm), at: location)
             }
             method = f
             positional.append(target)
         }
+        var named: [(String, Value)] = []
         for i in 0..<arguments.count {
             let v = try arguments[i].eval(vm)
             if let label = labels[i] { named.append((label, v)) } else { positional.append(v) }
         }
-        let f = method!
+        if case .object(let o) = target {
+            // Native fast path, then the bound method, then the UFCS fallback.
+            do {
+                if named.isEmpty, let result = try o.callMethod(name, positional, vm: vm) { return result }
+                method = try o.member(name, vm: vm)
+            } catch { throw located(error) }
+        }
+        if method == nil, case .object = target {
+            guard let f = vm.global(name), isCallable(f) else {
+                throw vm.error(noMethodMessage(target, vm), at: location)
+            }
+            method = f
+            positional.insert(target, at: 0)
+        }
+        guard let f = method else { throw vm.error(noMethodMessage(target, vm), at: location) }
         guard isCallable(f) else {
             throw vm.error("field '\(name)' is \(article(f.typeName)), not a function", at: location)
         }

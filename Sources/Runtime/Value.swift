@@ -49,10 +49,14 @@ public protocol NativeObject: AnyObject {
     var memberNames: [String] { get }
     /// The text the REPL shows.
     func display() -> String
+    /// A fast path for `x.name(positional...)` that skips making a bound
+    /// method; nil means "use `member`".
+    func callMethod(_ name: String, _ positional: [Value], vm: Interpreter) throws(Unwind) -> Value?
 }
 
 extension NativeObject {
     public var memberNames: [String] { [] }
+    public func callMethod(_ name: String, _ positional: [Value], vm: Interpreter) throws(Unwind) -> Value? { nil }
 }
 
 extension Value {
