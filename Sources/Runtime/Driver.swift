@@ -77,6 +77,32 @@ public enum Driver {
         }
     }
 
+    /// `pivot builtins [NAME] [--markdown]`
+    public static func builtins(_ name: String?, markdown: Bool) -> Int32 {
+        let vm = Interpreter()
+        if markdown {
+            vm.output(vm.builtinReferenceMarkdown())
+            return exitOK
+        }
+        guard let name else {
+            let width = vm.builtinSummaries.map(\.name.count).max() ?? 0
+            for (name, summary) in vm.builtinSummaries {
+                vm.output(name.padding(toLength: width + 2, withPad: " ", startingAt: 0) + summary + "\n")
+            }
+            return exitOK
+        }
+        guard let text = vm.help(for: name) else {
+            var message = "pivot: no builtin named '\(name)'"
+            if let guess = closestName(to: name, in: vm.builtinSummaries.map(\.name)) {
+                message += "; did you mean '\(guess)'?"
+            }
+            writeError(message + "\n")
+            return exitUsage
+        }
+        vm.output(text + "\n")
+        return exitOK
+    }
+
     /// The REPL; implemented in Repl.swift.
     public static func repl() -> Int32 {
         runOnLargeStack {

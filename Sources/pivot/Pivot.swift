@@ -13,11 +13,12 @@ struct Pivot: ParsableCommand {
         Exit codes: 0 ok, 64 usage, 65 syntax or resolve error, 70 runtime error.
         """,
         version: pivotVersion,
-        subcommands: [RunCommand.self],
+        subcommands: [RunCommand.self, BuiltinsCommand.self],
         defaultSubcommand: nil)
 
     @Option(name: [.customShort("e"), .customLong("eval")],
-            help: "Evaluate CODE (several lines allowed) and print the value of the last expression.")
+            help: ArgumentHelp("Evaluate CODE (several lines allowed) and print the value of the last expression.",
+                               valueName: "code"))
     var code: String?
 
     mutating func run() throws {
@@ -38,5 +39,21 @@ struct RunCommand: ParsableCommand {
 
     mutating func run() throws {
         throw ExitCode(Driver.runFile(file))
+    }
+}
+
+struct BuiltinsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "builtins",
+        abstract: "List the builtins, or show one's help (as :help NAME does in the REPL).")
+
+    @Argument(help: "A builtin to describe.")
+    var name: String?
+
+    @Flag(help: "Print the whole reference as Markdown (docs/builtins.md).")
+    var markdown = false
+
+    mutating func run() throws {
+        throw ExitCode(Driver.builtins(name, markdown: markdown))
     }
 }
