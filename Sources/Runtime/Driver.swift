@@ -11,6 +11,11 @@ public enum Driver {
     public static let exitSyntax: Int32 = 65
     public static let exitRuntime: Int32 = 70
 
+    /// The interpreter of a finished script is kept, not torn down: the
+    /// process is about to exit, and releasing a huge (or very deeply
+    /// nested) heap value by value would only cost time and stack.
+    nonisolated(unsafe) static var finished: [Interpreter] = []
+
     /// The exit code for a failed run: 65 for syntax and resolve errors, 70 for runtime ones.
     static func exitCode(for diagnostics: [Diagnostic]) -> Int32 {
         diagnostics.contains { $0.kind == .runtime } ? exitRuntime : exitSyntax
@@ -37,6 +42,7 @@ public enum Driver {
         return runOnLargeStack {
             installInterruptHandler()
             let vm = Interpreter()
+            finished.append(vm)
             let result = vm.run(SourceFile(name: path, text: text))
             if !result.succeeded {
                 report(result.diagnostics)
@@ -51,6 +57,7 @@ public enum Driver {
         runOnLargeStack {
             installInterruptHandler()
             let vm = Interpreter()
+            finished.append(vm)
             let result = vm.run(SourceFile(name: "<eval>", text: code))
             if !result.succeeded {
                 report(result.diagnostics)

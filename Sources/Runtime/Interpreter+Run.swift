@@ -81,7 +81,7 @@ extension Interpreter {
 
 /// Runs `body` on a thread with a large stack, so deep recursion in Pivot
 /// programs (10,000 calls and more) fits, and waits for it.
-public func runOnLargeStack<T>(stackSize: Int = 1 << 30, _ body: @escaping () -> T) -> T {
+public func runOnLargeStack<T>(stackSize: Int = 4 << 30, _ body: @escaping () -> T) -> T {
     let box = ResultBox(body)
     let done = DispatchSemaphore(value: 0)
     let thread = Thread {

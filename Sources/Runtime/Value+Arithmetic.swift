@@ -212,13 +212,14 @@ enum Arithmetic {
     // MARK: - Comparison
 
     /// Orders two values: numbers of any kind, strings, lists (element by element).
-    static func compare(_ a: Value, _ b: Value, _ op: String) throws(Unwind) -> Int {
+    static func compare(_ a: Value, _ b: Value, _ op: String, depth: Int = 0) throws(Unwind) -> Int {
         switch (a, b) {
         case (.int(let x), .int(let y)): return x < y ? -1 : (x > y ? 1 : 0)
         case (.string(let x), .string(let y)): return x < y ? -1 : (x > y ? 1 : 0)
         case (.list(let x), .list(let y)):
+            if depth > 10_000 { throw fail("lists nested too deeply to order (more than 10000 levels)") }
             for (u, v) in zip(x, y) {
-                let c = try compare(u, v, op)
+                let c = try compare(u, v, op, depth: depth + 1)
                 if c != 0 { return c }
             }
             return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)

@@ -6,6 +6,38 @@ extension Value {
     /// objects by identity.
     public static func equal(_ a: Value, _ b: Value) -> Bool {
         switch (a, b) {
+        case (.list, .list), (.record, .record):
+            return equalNested(a, b)
+        default:
+            return equalShallow(a, b)
+        }
+    }
+
+    /// Lists and records compared with an explicit work list instead of
+    /// recursion, so a list nested a million deep compares without
+    /// exhausting the stack.
+    static func equalNested(_ a: Value, _ b: Value) -> Bool {
+        var pending: [(Value, Value)] = [(a, b)]
+        while let (x, y) = pending.popLast() {
+            switch (x, y) {
+            case (.list(let u), .list(let v)):
+                guard u.count == v.count else { return false }
+                for i in u.indices.reversed() { pending.append((u[i], v[i])) }
+            case (.record(let u), .record(let v)):
+                guard u.fields.count == v.fields.count else { return false }
+                for (key, value) in u.fields {
+                    guard let other = v.fields[key] else { return false }
+                    pending.append((value, other))
+                }
+            default:
+                if !equalShallow(x, y) { return false }
+            }
+        }
+        return true
+    }
+
+    static func equalShallow(_ a: Value, _ b: Value) -> Bool {
+        switch (a, b) {
         case (.int(let x), .int(let y)): return x == y
         case (.nil, .nil): return true
         case (.bool(let x), .bool(let y)): return x == y
