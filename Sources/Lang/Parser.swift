@@ -376,6 +376,7 @@ public struct Parser {
         guard token.spaceBefore else { return false }
         switch token.kind {
         case .minus, .plus:
+            if case .newline = tokens[current + 1].kind { return false }  // `[1 +` then a newline: the sum goes on
             return !tokens[current + 1].spaceBefore
         case .leftParen, .leftBracket:
             return true
@@ -722,7 +723,8 @@ public struct Parser {
                     if !sub.check(.eof) { throw sub.error("')' to end the interpolation") }
                     pieces.append(.expr(expr))
                 } catch {
-                    diagnostics += sub.diagnostics
+                    // The end of interpolated code is not the end of the input: the REPL must not wait for more.
+                    diagnostics += sub.diagnostics.map { Diagnostic($0.kind, $0.message, at: $0.location, notes: $0.notes) }
                     throw Failure()
                 }
             }
