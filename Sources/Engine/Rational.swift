@@ -84,11 +84,22 @@ public struct Rational: Hashable, Sendable {
     /// of any size; overflows to ±inf, underflows to ±0).
     public var doubleValue: Double {
         if denominator == 1 { return numerator.doubleValue }
+        if numerator.isZero { return 0 }
         let n = numerator.magnitude, d = denominator.magnitude
-        // Scale so the quotient has 64+ significant bits, then divide once.
-        let shift = Int(d.bitWidth) - Int(n.bitWidth) + 65
-        let q: BigUInt = shift >= 0 ? (n << shift) / d : (n >> -shift) / d
-        let value = q.doubleValue * pow2(-shift)
+        // e = floor(log2(n / d)).
+        var e = Int(n.bitWidth) - Int(d.bitWidth)
+        if (e < 0 ? n << -e : n) < (e > 0 ? d << e : d) { e -= 1 }
+        if e > 1100 { return sign < 0 ? -.infinity : .infinity }
+        // The weight of the last bit kept: 53 significant bits, or fewer
+        // for subnormals (never below 2^-1074).
+        let lsb = Swift.max(e - 52, -1074)
+        let scaledNumerator = lsb < 0 ? n << -lsb : n
+        let scaledDenominator = lsb > 0 ? d << lsb : d
+        var (q, r) = scaledNumerator.quotientAndRemainder(dividingBy: scaledDenominator)
+        // Round half to even on the exact remainder.
+        let twice = r << 1
+        if twice > scaledDenominator || (twice == scaledDenominator && q & 1 == 1) { q += 1 }
+        let value = Double(UInt64(q)) * pow2(lsb)
         return sign < 0 ? -value : value
     }
 

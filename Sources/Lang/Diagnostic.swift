@@ -33,6 +33,7 @@ public struct Diagnostic: Error, CustomStringConvertible, @unchecked Sendable {
     public func render() -> String {
         guard let loc = location else { return "error: \(message)" + notes.map { "\n" + $0 }.joined() }
         var out = "\(loc): error: \(message)"
+        // Columns count characters (as the lexer does).
         let line = Array(loc.file.lineText(loc.line)).map { $0 == "\t" ? " " : $0 }
         if !line.isEmpty {
             // Show at most 100 characters of a long line, around the column.

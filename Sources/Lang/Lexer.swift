@@ -55,14 +55,29 @@ public struct Lexer {
 
     var atEnd: Bool { pos >= bytes.count }
 
-    func location(at offset: Int) -> SourceLocation {
-        // Count characters, not bytes: skip UTF-8 continuation bytes.
+    /// The last column computed, to count on from it: tokens come in order,
+    /// so finding columns stays linear even on a megabyte-long line.
+    var columnMemo = (lineStart: -1, offset: 0, column: 1)
+
+    mutating func location(at offset: Int) -> SourceLocation {
         var column = 1
         var i = lineStart
-        while i < offset && i < bytes.count {
-            if bytes[i] & 0xC0 != 0x80 { column += 1 }
-            i += 1
+        if columnMemo.lineStart == lineStart && columnMemo.offset <= offset {
+            column = columnMemo.column
+            i = columnMemo.offset
         }
+        // Columns count characters (grapheme clusters), as a reader and
+        // the caret under an error do; ASCII needs no decoding.
+        let end = min(offset, bytes.count)
+        if i < end {
+            if bytes[i..<end].allSatisfy({ $0 < 0x80 }) {
+                column += end - i
+            } else {
+                column += String(decoding: bytes[i..<end], as: UTF8.self).count
+            }
+            i = end
+        }
+        columnMemo = (lineStart, max(i, lineStart), column)
         // Interpolated code never spans lines, so the shift applies throughout.
         column += baseColumn
         return SourceLocation(file: file, line: line, column: column, offset: fragmentOffset + offset)
@@ -210,6 +225,12 @@ public struct Lexer {
             if pos == digitsStart {
                 error("expected digits after '0\(radix == 16 ? "x" : "b")'", at: start)
             }
+            if !atEnd && isIdentifierPart(bytes[pos]) {
+                let badStart = pos
+                while !atEnd && isIdentifierPart(bytes[pos]) { pos += 1 }
+                let suffix = String(decoding: bytes[badStart..<pos], as: UTF8.self)
+                error("invalid suffix '\(suffix)' on a number", at: badStart)
+            }
             let digits = String(decoding: bytes[digitsStart..<pos].filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
             return Token(kind: .integer(radix: radix), text: digits.isEmpty ? "0" : digits,
                          location: location(at: start), spaceBefore: space)
@@ -307,6 +328,11 @@ public struct Lexer {
                 case 0:
                     pos -= 1
                     continue
+                case UInt8(ascii: "\n"):
+                    // Leave the newline to the loop: it ends a one-line
+                    // string (and is counted) or is text in a triple-quoted one.
+                    pos -= 1
+                    error("a backslash cannot end a line inside a string", at: escapeStart)
                 default:
                     pos -= 1
                     while !atEnd && bytes[pos] & 0xC0 == 0x80 { pos += 1 }

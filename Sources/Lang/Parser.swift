@@ -603,7 +603,7 @@ public struct Parser {
         }
         let width = rows[0].count
         for (i, row) in rows.enumerated() where row.count != width {
-            throw report("matrix row \(i + 1) has \(row.count) entries but row 1 has \(width)", at: open)
+            throw report("matrix row \(i + 1) has \(row.count) \(row.count == 1 ? "entry" : "entries") but row 1 has \(width)", at: open)
         }
         return Expr(.matrix(rows), open.location)
     }

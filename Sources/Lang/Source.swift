@@ -33,7 +33,8 @@ public final class SourceFile: @unchecked Sendable {
 }
 
 /// A place in a source file. Lines and columns count from 1; columns count
-/// characters, not bytes, so carets line up under non-ASCII text.
+/// characters (grapheme clusters), not bytes, so carets line up under
+/// non-ASCII text.
 public struct SourceLocation: CustomStringConvertible, @unchecked Sendable {
     public let file: SourceFile
     public let line: Int

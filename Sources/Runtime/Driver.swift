@@ -82,6 +82,11 @@ public enum Driver {
         signal(SIGINT) { _ in
             interruptRequested.store(true, ordering: .relaxed)
         }
+        // A parent may have started us with SIGINT blocked; Ctrl-C must work.
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 
     /// `pivot builtins [NAME] [--markdown]`

@@ -252,12 +252,15 @@ public final class Interpreter {
             guard let defaultNode = proto.defaults[i] else {
                 throw fail("\(proto.name) is missing argument '\(proto.parameterNames[i])'")
             }
-            // Defaults run in the callee's frame so they can use earlier parameters.
+            // Defaults run in the callee's frame so they can use earlier
+            // parameters, and count as a call level (`fn f(x = f())`).
+            guard depth < maxDepth else { throw fail("stack overflow (depth \(depth))") }
             let savedBase = base
-            let savedClosure = closure
+            unowned(unsafe) let savedClosure = closure
             base = frameBase
             closure = callee
-            defer { base = savedBase; closure = savedClosure }
+            depth &+= 1
+            defer { base = savedBase; closure = savedClosure; depth &-= 1 }
             stack[frameBase + i] = try defaultNode.eval(self)
         }
     }

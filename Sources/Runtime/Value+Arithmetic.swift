@@ -157,9 +157,9 @@ enum Arithmetic {
             if base.isZero && e > 0 { return .int(0) }
             if base == Rational(1) || e == 0 { return .int(1) }
             if base == Rational(-1) { return .int(e.isMultiple(of: 2) ? 1 : -1) }
-            let bits = max(base.numerator.bitWidth, base.denominator.bitWidth)
-            let (total, overflow) = bits.multipliedReportingOverflow(by: Int(e.magnitude))
-            if bits > 1 && (overflow || total > maxPowerBits) {
+            let bits = max(base.numerator.magnitude.bitWidth, base.denominator.magnitude.bitWidth)
+            let (total, overflow) = bits.multipliedReportingOverflow(by: Int(exactly: e.magnitude) ?? .max)
+            if e == .min || overflow || total > maxPowerBits {
                 throw fail("result of \(a.shortDisplay) ^ \(e) is too large (more than \(maxPowerBits) bits)")
             }
             if e >= 0 {

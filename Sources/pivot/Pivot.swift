@@ -16,7 +16,8 @@ struct Pivot: ParsableCommand {
         subcommands: [RunCommand.self, BuiltinsCommand.self],
         defaultSubcommand: nil)
 
-    @Option(name: [.customShort("e"), .customLong("eval")],
+    // Unconditional: code may start with '-' (`pivot -e '-2^2'`).
+    @Option(name: [.customShort("e"), .customLong("eval")], parsing: .unconditional,
             help: ArgumentHelp("Evaluate CODE (several lines allowed) and print the value of the last expression.",
                                valueName: "code"))
     var code: String?

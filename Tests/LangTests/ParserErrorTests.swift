@@ -93,9 +93,9 @@ final class ParserErrorTests: XCTestCase {
     }
 
     func testRaggedMatrixRows() {
-        assertError("[1 2; 3]", "1:1 matrix row 2 has 1 entries but row 1 has 2")
+        assertError("[1 2; 3]", "1:1 matrix row 2 has 1 entry but row 1 has 2")
         assertError("[1 2\n3 4 5]", "1:1 matrix row 2 has 3 entries but row 1 has 2")
-        assertError("x = [1 2; 3 4; 5]", "1:5 matrix row 3 has 1 entries but row 1 has 2")
+        assertError("x = [1 2; 3 4; 5]", "1:5 matrix row 3 has 1 entry but row 1 has 2")
     }
 
     func testErrorsInsideInterpolationPointIntoTheString() {
