@@ -141,3 +141,34 @@ extension BigInt {
         return sign == .minus ? -m : m
     }
 }
+
+extension Rational {
+    /// The exact value of a finite Float64 (every finite float is a
+    /// rational with a power-of-two denominator); nil for nan and ±inf.
+    public init?(exactly d: Double) {
+        guard d.isFinite else { return nil }
+        if d == 0 { self.init(BigInt(0)); return }
+        let bits = d.significandBitPattern
+        // Normal numbers have an implicit leading 1; subnormals do not.
+        let mantissa: UInt64 = d.isNormal ? (1 << 52) | bits : bits
+        let exponent = d.isNormal ? Int(d.exponent) - 52 : -1074
+        var numerator = BigInt(mantissa)
+        if d < 0 { numerator.negate() }
+        if exponent >= 0 {
+            self.init(numerator << exponent)
+        } else {
+            guard let q = try? Rational(numerator, BigInt(1) << -exponent) else { return nil }
+            self = q
+        }
+    }
+
+    /// Orders this exact number against a float by their exact values;
+    /// nil when the float is nan.
+    public func compare(toFloat d: Double) -> Int? {
+        if d.isNaN { return nil }
+        if d == .infinity { return -1 }
+        if d == -.infinity { return 1 }
+        guard let f = Rational(exactly: d) else { return nil }
+        return self < f ? -1 : (f < self ? 1 : 0)
+    }
+}

@@ -41,6 +41,12 @@ public struct Lexer {
             } else if case .newline = token.kind, tokens.isEmpty {
                 continue
             }
+            if case .eof = token.kind, let last = tokens.last, case .newline = last.kind {
+                // The end of input belongs to the last line, not to the
+                // empty line after its newline (which has nothing to show).
+                tokens.append(Token(kind: .eof, text: "", location: last.location, spaceBefore: token.spaceBefore))
+                break
+            }
             tokens.append(token)
             if case .eof = token.kind { break }
         }

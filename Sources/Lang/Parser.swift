@@ -570,6 +570,7 @@ public struct Parser {
         skipNewlines()
         func closing() -> String { "']' to close '[' at \(open.location.line):\(open.location.column)" }
         while !check(.rightBracket) {
+            if case .eof = peekKind { throw error(closing()) }
             inBracketLiteral = true
             let entry = try expression()
             inBracketLiteral = false

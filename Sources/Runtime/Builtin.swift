@@ -191,6 +191,8 @@ extension Value {
 /// be a likely typo.
 public func closestName(to name: String, in names: [String]) -> String? {
     let target = Array(name.lowercased().unicodeScalars)
+    // A one-letter name is as close to every other as to any: no guess.
+    if target.count < 2 { return nil }
     var best: (String, Int)?
     for candidate in names where candidate != name {
         let c = Array(candidate.lowercased().unicodeScalars)
@@ -205,6 +207,9 @@ public func closestName(to name: String, in names: [String]) -> String? {
 func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
     if a.isEmpty { return b.count }
     if b.isEmpty { return a.count }
+    // Optimal string alignment: Levenshtein plus adjacent transpositions
+    // ("widht" is one edit from "width").
+    var beforePrevious = [Int](repeating: 0, count: b.count + 1)
     var previous = Array(0...b.count)
     var current = [Int](repeating: 0, count: b.count + 1)
     for i in 1...a.count {
@@ -212,8 +217,11 @@ func editDistance(_ a: [Unicode.Scalar], _ b: [Unicode.Scalar]) -> Int {
         for j in 1...b.count {
             let cost = a[i - 1] == b[j - 1] ? 0 : 1
             current[j] = Swift.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                current[j] = Swift.min(current[j], beforePrevious[j - 2] + 1)
+            }
         }
-        swap(&previous, &current)
+        (beforePrevious, previous, current) = (previous, current, beforePrevious)
     }
     return previous[b.count]
 }

@@ -30,6 +30,9 @@ public final class FunctionProto {
         self.location = location
     }
 
+    /// The name errors and traces use.
+    var displayName: String { name.isEmpty ? "anonymous function" : name }
+
     var requiredCount: Int { defaults.prefix { $0 == nil }.count }
 }
 

@@ -49,7 +49,7 @@ public final class Interpreter {
 
     struct GlobalInfo {
         let name: String
-        var mutable: Bool
+        var kind: BindingKind
         var isBuiltin: Bool
     }
 
@@ -79,21 +79,21 @@ public final class Interpreter {
     /// Defines (or redefines) a global and returns its slot.
     @discardableResult
     public func defineGlobal(_ name: String, _ value: Value, mutable: Bool = false, builtin: Bool = false) -> Int {
-        let index = reserveGlobal(name, mutable: mutable)
+        let index = reserveGlobal(name, kind: mutable ? .varBinding : .letBinding)
         globals[index] = value
         globalInfo[index].isBuiltin = builtin
         return index
     }
 
-    func reserveGlobal(_ name: String, mutable: Bool) -> Int {
+    func reserveGlobal(_ name: String, kind: BindingKind) -> Int {
         if let index = globalIndex[name] {
-            globalInfo[index].mutable = mutable
+            globalInfo[index].kind = kind
             globalInfo[index].isBuiltin = false
             return index
         }
         let index = globals.count
         globals.append(Interpreter.undefinedMarker)
-        globalInfo.append(GlobalInfo(name: name, mutable: mutable, isBuiltin: false))
+        globalInfo.append(GlobalInfo(name: name, kind: kind, isBuiltin: false))
         globalIndex[name] = index
         return index
     }
@@ -179,6 +179,8 @@ public final class Interpreter {
         if interruptRequested.load(ordering: .relaxed) { try checkInterrupt(at: site.location) }
         if proto.hasCapturedParameters {
             for slot in proto.capturedParameters {
+                // A default value's closure may have boxed it already.
+                if case .cell = stack[frameBase &+ slot] { continue }
                 stack[frameBase &+ slot] = .cell(Cell(stack[frameBase &+ slot]))
             }
         }
@@ -188,7 +190,7 @@ public final class Interpreter {
             switch error {
             case .returnValue(let v): return v
             case .error(let e):
-                e.addTrace(RuntimeError.TraceEntry(function: proto.name, callSite: site.location))
+                e.addTrace(RuntimeError.TraceEntry(function: proto.displayName, callSite: site.location))
                 throw error
             default:
                 throw error
@@ -231,7 +233,7 @@ public final class Interpreter {
         let proto = callee.proto
         let count = proto.parameterNames.count
         if positional.count > count {
-            throw fail("\(proto.name) takes \(count) argument\(count == 1 ? "" : "s"), got \(positional.count)")
+            throw fail("\(proto.displayName) takes \(count) argument\(count == 1 ? "" : "s"), got \(positional.count)")
         }
         var filled = [Bool](repeating: false, count: count)
         for (i, v) in positional.enumerated() {
@@ -240,17 +242,17 @@ public final class Interpreter {
         }
         for (label, v) in named {
             guard let i = proto.parameterNames.firstIndex(of: label) else {
-                var message = "\(proto.name) has no parameter '\(label)'"
+                var message = "\(proto.displayName) has no parameter '\(label)'"
                 if let guess = closestName(to: label, in: proto.parameterNames) { message += "; did you mean '\(guess)'?" }
                 throw fail(message)
             }
-            if filled[i] { throw fail("\(proto.name): argument '\(label)' given twice") }
+            if filled[i] { throw fail("\(proto.displayName): argument '\(label)' given twice") }
             stack[frameBase + i] = v
             filled[i] = true
         }
         for i in 0..<count where !filled[i] {
             guard let defaultNode = proto.defaults[i] else {
-                throw fail("\(proto.name) is missing argument '\(proto.parameterNames[i])'")
+                throw fail("\(proto.displayName) is missing argument '\(proto.parameterNames[i])'")
             }
             // Defaults run in the callee's frame so they can use earlier
             // parameters, and count as a call level (`fn f(x = f())`).

@@ -59,6 +59,7 @@ final class CallNode: Node {
 }
 
 func article(_ typeName: String) -> String {
+    if typeName == "nil" { return "nil" }
     let vowels: Set<Character> = ["a", "e", "i", "o", "u"]
     return (vowels.contains(typeName.first ?? "x") ? "an " : "a ") + typeName
 }
@@ -71,13 +72,25 @@ final class MethodCallNode: Node {
     let name: String
     let arguments: [Node]
     let labels: [String?]
+    /// The function `name` in scope where the call is written, if any.
+    let fallback: Node?
 
-    init(_ receiver: Node, _ name: String, _ arguments: [Node], _ labels: [String?], _ location: SourceLocation) {
+    init(_ receiver: Node, _ name: String, _ arguments: [Node], _ labels: [String?], fallback: Node?,
+         _ location: SourceLocation) {
         self.receiver = receiver
         self.name = name
         self.arguments = arguments
         self.labels = labels
+        self.fallback = fallback
         super.init(location)
+    }
+
+    /// The function `x.name(...)` falls back to: the one in scope, or a
+    /// global defined since (the REPL).
+    func fallbackFunction(_ vm: Interpreter) -> Value? {
+        if let fallback, let f = try? fallback.eval(vm), isCallable(f) { return f }
+        if let f = vm.global(name), isCallable(f) { return f }
+        return nil
     }
 
     override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
@@ -92,7 +105,7 @@ final class MethodCallNode: Node {
         // Not a field or method: the global function `name`, receiver first.
         var positional: [Value] = []
         if method == nil, case .object = target {} else if method == nil {
-            guard let f = vm.global(name), isCallable(f) else {
+            guard let f = fallbackFunction(vm) else {
                 throw vm.error(noMethodMessage(target, vm), at: location)
             }
             method = f
@@ -111,7 +124,7 @@ final class MethodCallNode: Node {
             } catch { throw located(error) }
         }
         if method == nil, case .object = target {
-            guard let f = vm.global(name), isCallable(f) else {
+            guard let f = fallbackFunction(vm) else {
                 throw vm.error(noMethodMessage(target, vm), at: location)
             }
             method = f

@@ -86,11 +86,20 @@ func getIndex(_ v: Value, _ key: Key) throws(Unwind) -> Value {
         let chars = Array(s)
         return .string(String(chars[try sliceBounds(lo, hi, count: chars.count)]))
     case (.range(let lo, let hi), .index(let i)):
-        let count = hi < lo ? 0 : hi &- lo &+ 1
-        return .int(lo &+ (try position(i, count: count, of: "range")))
-    case (.record(let r), .index(.string(let name))):
-        if let field = r.fields[name] { return field }
-        throw fail("record has no field \"\(name)\"")
+        // The length may not fit in 64 bits (0..Int.max): index from the ends.
+        guard case .int(let k) = i else {
+            if case .bigint = i { throw fail("index \(i.display()) out of range for range \(lo)..\(hi)") }
+            throw fail("range index must be an integer, got \(i.typeName)")
+        }
+        if hi >= lo {
+            if k >= 0, case (let v, false) = lo.addingReportingOverflow(k), v <= hi { return .int(v) }
+            if k < 0, case (let v, false) = hi.addingReportingOverflow(k &+ 1), v >= lo { return .int(v) }
+        }
+        let (span, overflow) = hi.subtractingReportingOverflow(lo)
+        let length = hi < lo ? "0" : (overflow || span == .max ? "more than 2^63" : String(span + 1))
+        throw fail("index \(k) out of range for range of length \(length)")
+    case (.record, .index(.string(let name))):
+        return try getFieldNoVM(v, name)
     case (.record, .index(let i)):
         throw fail("record keys are strings, got \(i.typeName)")
     default:

@@ -177,8 +177,9 @@ final class LogicalNode: Node {
     }
     override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
         let word = isAnd ? "and" : "or"
-        guard case .bool(let a) = try left.eval(vm) else {
-            throw vm.error("'\(word)' needs bools; its left side is not a bool", at: location)
+        let l = try left.eval(vm)
+        guard case .bool(let a) = l else {
+            throw vm.error("'\(word)' needs bools; its left side is \(l.typeName)", at: location)
         }
         if a != isAnd { return .bool(a) }
         let b = try right.eval(vm)
@@ -215,7 +216,8 @@ final class RangeNode: Node {
         let a = try low.eval(vm)
         let b = try high.eval(vm)
         guard case .int(let lo) = a, case .int(var hi) = b else {
-            let bad = Arithmetic.isNumber(a) && Arithmetic.isNumber(b) ? "integers that fit in 64 bits" : "integers"
+            let bothIntegers = Arithmetic.bigint(a) != nil && Arithmetic.bigint(b) != nil
+            let bad = bothIntegers ? "integers that fit in 64 bits" : "integers"
             throw vm.error("range bounds must be \(bad), got \(a.typeName) and \(b.typeName)", at: location)
         }
         if !inclusive {

@@ -31,13 +31,32 @@ final class LocatedSite: Node {}
 final class LocalInfo {
     let name: String
     let slot: Int
-    let mutable: Bool
+    let kind: BindingKind
     var captured = false
 
-    init(name: String, slot: Int, mutable: Bool) {
+    var mutable: Bool { kind.mutable }
+
+    init(name: String, slot: Int, kind: BindingKind) {
         self.name = name
         self.slot = slot
-        self.mutable = mutable
+        self.kind = kind
+    }
+}
+
+/// How a name was introduced; decides whether it may be assigned and what
+/// the error says when it may not.
+enum BindingKind {
+    case letBinding, varBinding, function, loopVariable, parameter
+
+    var mutable: Bool { self == .varBinding || self == .parameter }
+
+    /// Why `name` cannot be assigned.
+    func assignmentError(_ name: String) -> String {
+        switch self {
+        case .function: return "cannot assign to '\(name)': it is a function declared with 'fn'"
+        case .loopVariable: return "cannot assign to loop variable '\(name)'"
+        default: return "cannot assign to '\(name)': it is declared with 'let' (use 'var' to allow changes)"
+        }
     }
 }
 

@@ -30,8 +30,8 @@ struct Resolver {
             return nil
         }
 
-        func declare(_ name: String, mutable: Bool) -> LocalInfo {
-            let info = LocalInfo(name: name, slot: nextSlot, mutable: mutable)
+        func declare(_ name: String, kind: BindingKind) -> LocalInfo {
+            let info = LocalInfo(name: name, slot: nextSlot, kind: kind)
             nextSlot += 1
             frameSize = max(frameSize, nextSlot)
             scopes[scopes.count - 1][name] = info
@@ -66,11 +66,13 @@ struct Resolver {
     let vm: Interpreter
     var function: FunctionState
     var diagnostics: [Diagnostic] = []
-    /// Globals declared anywhere at the top of this program: function bodies
-    /// may refer to them before their declaration runs (mutual recursion).
-    var hoistedGlobals: [String: Bool] = [:]
-    /// Globals declared so far (in order) by this program's top-level statements.
-    var declaredGlobals: Set<String> = []
+    /// Globals declared anywhere at the top of this program, with their last
+    /// declaration's kind: function bodies run after the whole program has
+    /// been declared, so they may refer to them (mutual recursion).
+    var hoistedGlobals: [String: BindingKind] = [:]
+    /// Globals declared so far by this program's top-level statements, with
+    /// the kind of the latest declaration: what top-level code sees.
+    var declaredGlobals: [String: BindingKind] = [:]
     var functionDepth = 0
 
     init(vm: Interpreter) {
@@ -83,8 +85,8 @@ struct Resolver {
     mutating func resolve(_ program: Program) -> (BlockNode, Int) {
         for stmt in program.statements {
             switch stmt.kind {
-            case .declare(let name, let mutable, _, _): hoistedGlobals[name] = mutable
-            case .function(let decl): if let name = decl.name { hoistedGlobals[name] = false }
+            case .declare(let name, let mutable, _, _): hoistedGlobals[name] = mutable ? .varBinding : .letBinding
+            case .function(let decl): if let name = decl.name { hoistedGlobals[name] = .function }
             default: break
             }
         }
@@ -108,26 +110,26 @@ struct Resolver {
             return expression(e)
 
         case .declare(let name, let mutable, let valueExpr, let nameLocation):
+            let kind: BindingKind = mutable ? .varBinding : .letBinding
+            // The value is resolved before the name exists: `let x = x + 1`
+            // refers to an outer x. `let g = fn(x) ...` names the function g.
+            let value = declaredValue(valueExpr, name: name)
             if atTopScope {
-                let value = expression(valueExpr)
-                let index = vm.reserveGlobal(name, mutable: mutable)
-                declaredGlobals.insert(name)
+                let index = vm.reserveGlobal(name, kind: kind)
+                declaredGlobals[name] = kind
                 return DeclareGlobalNode(index, value, nameLocation)
             }
-            // The value is resolved before the name exists: `let x = x + 1`
-            // refers to an outer x.
-            let value = expression(valueExpr)
-            let info = function.declare(name, mutable: mutable)
+            let info = function.declare(name, kind: kind)
             return DeclareLocalNode(info, value, nameLocation)
 
         case .function(let decl):
             let name = decl.name ?? "<anonymous>"
             if atTopScope {
-                let index = vm.reserveGlobal(name, mutable: false)
-                declaredGlobals.insert(name)
+                let index = vm.reserveGlobal(name, kind: .function)
+                declaredGlobals[name] = .function
                 return DeclareGlobalNode(index, functionNode(decl), decl.location)
             }
-            let info = function.declare(name, mutable: false)
+            let info = function.declare(name, kind: .function)
             return DeclareLocalFunctionNode(info, functionNode(decl), decl.location)
 
         case .assign(let target, let op, let valueExpr):
@@ -143,7 +145,7 @@ struct Resolver {
         case .forLoop(let variable, let variableLocation, let iterable, let body):
             let iterableNode = expression(iterable)
             function.scopes.append([:])
-            let info = function.declare(variable, mutable: false)
+            let info = function.declare(variable, kind: .loopVariable)
             function.loopDepth += 1
             let bodyNode = block(body)
             function.loopDepth -= 1
@@ -196,30 +198,33 @@ struct Resolver {
     enum Binding {
         case local(LocalInfo)
         case upvalue(Int, LocalInfo)
-        case global(Int, mutable: Bool, builtin: Bool)
+        case global(Int, kind: BindingKind, builtin: Bool)
     }
 
     mutating func lookup(_ name: String) -> Binding? {
         if let info = function.lookupLocal(name) { return .local(info) }
         if let index = function.resolveUpvalue(name) { return .upvalue(index, function.upvalues[index].info) }
         let inFunction = functionDepth > 0
+        // Top-level code sees the declarations made so far; function bodies
+        // run later and see the program's last declaration of each name.
+        let kindHere = inFunction ? (hoistedGlobals[name] ?? declaredGlobals[name]) : declaredGlobals[name]
         if let index = vm.globalIndex[name] {
             let info = vm.globalInfo[index]
-            let known = vm.global(name) != nil || declaredGlobals.contains(name)
-                || (inFunction && hoistedGlobals[name] != nil)
-            if known {
-                let mutable = hoistedGlobals[name] ?? info.mutable
-                return .global(index, mutable: mutable, builtin: info.isBuiltin)
+            if let kind = kindHere {
+                return .global(index, kind: kind, builtin: false)
+            }
+            if vm.global(name) != nil {
+                return .global(index, kind: info.kind, builtin: info.isBuiltin)
             }
         }
-        if inFunction, let mutable = hoistedGlobals[name] {
-            return .global(vm.reserveGlobal(name, mutable: mutable), mutable: mutable, builtin: false)
+        if inFunction, let kind = hoistedGlobals[name] {
+            return .global(vm.reserveGlobal(name, kind: kind), kind: kind, builtin: false)
         }
         return nil
     }
 
     mutating func undefined(_ name: String, at location: SourceLocation) {
-        var candidates = function.visibleNames + Array(declaredGlobals) + vm.globalNames
+        var candidates = function.visibleNames + Array(declaredGlobals.keys) + vm.globalNames
         if functionDepth > 0 { candidates += hoistedGlobals.keys }
         var message = "undefined name '\(name)'"
         if let guess = closestName(to: name, in: candidates) { message += "; did you mean '\(guess)'?" }
@@ -233,14 +238,14 @@ struct Resolver {
         }
         switch binding {
         case .local(let info):
-            if assigning && !info.mutable { report("cannot assign to '\(name)': it is declared with 'let' (use 'var' to allow changes)", at: location) }
+            if assigning && !info.mutable { report(info.kind.assignmentError(name), at: location) }
             return .local(info.slot)
         case .upvalue(let index, let info):
-            if assigning && !info.mutable { report("cannot assign to '\(name)': it is declared with 'let' (use 'var' to allow changes)", at: location) }
+            if assigning && !info.mutable { report(info.kind.assignmentError(name), at: location) }
             return .upvalue(index)
-        case .global(let index, let mutable, let builtin):
+        case .global(let index, let kind, let builtin):
             if assigning && builtin { report("cannot assign to builtin '\(name)'; declare your own with 'let \(name) = ...'", at: location) }
-            else if assigning && !mutable { report("cannot assign to '\(name)': it is declared with 'let' (use 'var' to allow changes)", at: location) }
+            else if assigning && !kind.mutable { report(kind.assignmentError(name), at: location) }
             return .global(index, name)
         }
     }
@@ -288,7 +293,16 @@ struct Resolver {
 
     // MARK: - Functions
 
-    mutating func functionNode(_ decl: FunctionDecl) -> FunctionNode {
+    /// A declaration's value; an anonymous function takes the variable's name
+    /// (for error messages and traces).
+    mutating func declaredValue(_ expr: Expr, name: String) -> Node {
+        if case .function(let decl) = expr.kind, decl.name == nil {
+            return functionNode(decl, inferredName: name)
+        }
+        return expression(expr)
+    }
+
+    mutating func functionNode(_ decl: FunctionDecl, inferredName: String? = nil) -> FunctionNode {
         let state = FunctionState(enclosing: function, isTopLevel: false)
         let outer = function
         function = state
@@ -298,13 +312,13 @@ struct Resolver {
         for parameter in decl.parameters {
             // Defaults see the parameters before them.
             defaults.append(parameter.defaultValue.map { expression($0) })
-            parameterInfos.append(state.declare(parameter.name, mutable: true))
+            parameterInfos.append(state.declare(parameter.name, kind: .parameter))
         }
         let body = block(decl.body)
         functionDepth -= 1
         function = outer
         let proto = FunctionProto(
-            name: decl.name ?? "<fn>",
+            name: decl.name ?? inferredName ?? "",
             parameterNames: decl.parameters.map(\.name),
             defaults: defaults,
             body: body,
@@ -402,7 +416,15 @@ struct Resolver {
             let args = arguments.map { expression($0.value) }
             let labels = arguments.map(\.label)
             if case .field(let receiver, let name) = callee.kind {
-                return MethodCallNode(expression(receiver), name, args, labels, loc)
+                // `x.f(...)` may fall back to a function `f` in scope (UFCS).
+                let fallback: Node? = lookup(name).map { binding in
+                    switch binding {
+                    case .local(let info): return LocalGetNode(info.slot, loc)
+                    case .upvalue(let index, _): return UpvalueGetNode(index, loc)
+                    case .global(let index, _, _): return GlobalGetNode(index, name, loc)
+                    }
+                }
+                return MethodCallNode(expression(receiver), name, args, labels, fallback: fallback, loc)
             }
             var calleeName: String?
             if case .name(let n) = callee.kind { calleeName = n }

@@ -80,6 +80,9 @@ enum Arithmetic {
         case (.int(let x), .int(let y)):
             let (r, overflow) = x.multipliedReportingOverflow(by: y)
             return overflow ? Value(BigInt(x) * BigInt(y)) : .int(r)
+        case (.string(let s), .bigint(let n)), (.bigint(let n), .string(let s)):
+            if n.sign == .minus { throw fail("cannot repeat a string a negative number of times (\(n))") }
+            throw fail("string repetition too large (\(s.utf8.count) bytes × \(n))")
         case (.string(let s), .int(let n)), (.int(let n), .string(let s)):
             guard n >= 0 else { throw fail("cannot repeat a string a negative number of times (\(n))") }
             guard s.utf8.count.multipliedReportingOverflow(by: n).partialValue <= 1 << 30,
@@ -142,8 +145,9 @@ enum Arithmetic {
         }
     }
 
-    /// Results of `^` may have at most this many bits (about 300,000 digits).
-    static let maxPowerBits = 1_000_000
+    /// Results of `^` may have at most this many bits (about 60,000 digits): the
+    /// big-integer library needs seconds beyond that, and cannot be interrupted.
+    static let maxPowerBits = 200_000
 
     static func power(_ a: Value, _ b: Value) throws(Unwind) -> Value {
         guard let x = number(a), let y = number(b) else { throw operandError("^", a, b) }
@@ -157,9 +161,13 @@ enum Arithmetic {
             if base.isZero && e > 0 { return .int(0) }
             if base == Rational(1) || e == 0 { return .int(1) }
             if base == Rational(-1) { return .int(e.isMultiple(of: 2) ? 1 : -1) }
-            let bits = max(base.numerator.magnitude.bitWidth, base.denominator.magnitude.bitWidth)
-            let (total, overflow) = bits.multipliedReportingOverflow(by: Int(exactly: e.magnitude) ?? .max)
-            if e == .min || overflow || total > maxPowerBits {
+            // The result has about |e|·log2(|base|) bits (numerator or denominator).
+            func log2Magnitude(_ b: BigInt) -> Double {
+                let width = b.magnitude.bitWidth
+                return width < 1000 ? Foundation.log2(b.magnitude.doubleValue) : Double(width)
+            }
+            let bits = max(log2Magnitude(base.numerator), log2Magnitude(base.denominator))
+            if e == .min || bits * Double(e.magnitude) > Double(maxPowerBits) {
                 throw fail("result of \(a.shortDisplay) ^ \(e) is too large (more than \(maxPowerBits) bits)")
             }
             if e >= 0 {
@@ -225,15 +233,34 @@ enum Arithmetic {
             return x.count < y.count ? -1 : (x.count > y.count ? 1 : 0)
         default: break
         }
+        switch (a, b) {
+        case (.int(let i), .float(let v)) where i.magnitude <= 1 << 53 && !v.isNaN:
+            let u = Double(i)
+            return u < v ? -1 : (u > v ? 1 : 0)
+        case (.float(let u), .int(let i)) where i.magnitude <= 1 << 53 && !u.isNaN:
+            let v = Double(i)
+            return u < v ? -1 : (u > v ? 1 : 0)
+        default: break
+        }
         guard let x = number(a), let y = number(b) else {
             throw fail("cannot compare \(a.typeName) with \(b.typeName) using '\(op)'")
         }
+        guard let order = numericOrder(x, y) else { throw fail("cannot order nan using '\(op)'") }
+        return order
+    }
+
+    /// Orders two numbers by their exact values (a float is the exact
+    /// rational it stores, so 2^53 + 1 > 2.0^53); nil when one is nan.
+    static func numericOrder(_ x: Number, _ y: Number) -> Int? {
         switch (x, y) {
         case (.exact(let p), .exact(let q)): return p < q ? -1 : (q < p ? 1 : 0)
-        default:
-            let u = double(a)!, v = double(b)!
-            if u.isNaN || v.isNaN { throw fail("cannot order nan using '\(op)'") }
+        case (.float(let u), .float(let v)):
+            if u.isNaN || v.isNaN { return nil }
             return u < v ? -1 : (u > v ? 1 : 0)
+        case (.exact(let p), .float(let v)):
+            return p.compare(toFloat: v)
+        case (.float(let u), .exact(let q)):
+            return q.compare(toFloat: u).map { -$0 }
         }
     }
 }

@@ -59,7 +59,9 @@ extension Value {
             }
             out += "}"
         case .range(let lo, let hi): out += "\(lo)..\(hi)"
-        case .function(let c): out += "<fn \(c.proto.name)(\(c.proto.parameterNames.joined(separator: ", ")))>"
+        case .function(let c):
+            let name = c.proto.name.isEmpty ? "" : " " + c.proto.name
+            out += "<fn\(name)(\(c.proto.parameterNames.joined(separator: ", ")))>"
         case .builtin(let b): out += "<builtin \(b.name)>"
         case .object(let o): out += o.display()
         case .cell(let c): c.value.write(to: &out, depth: depth)

@@ -58,11 +58,10 @@ extension Value {
         case (.builtin(let x), .builtin(let y)): return x === y
         case (.object(let x), .object(let y)): return x === y
         default:
+            if case .int(let i) = a, case .float(let v) = b, i.magnitude <= 1 << 53 { return Double(i) == v }
+            if case .float(let u) = a, case .int(let i) = b, i.magnitude <= 1 << 53 { return u == Double(i) }
             guard let x = Arithmetic.number(a), let y = Arithmetic.number(b) else { return false }
-            switch (x, y) {
-            case (.exact(let p), .exact(let q)): return p == q
-            default: return Arithmetic.double(a)! == Arithmetic.double(b)!
-            }
+            return Arithmetic.numericOrder(x, y) == 0
         }
     }
 }

@@ -72,7 +72,7 @@ final class LexerTests: XCTestCase {
 
     func testLinesAdvanceAndBlankLinesCollapse() {
         XCTAssertEqual(positions("\n\n  a\n\n\n  b\n"),
-                       ["name:a@3:3", "NL@3:4", "name:b@6:3", "NL@6:4", "EOF@7:1"])
+                       ["name:a@3:3", "NL@3:4", "name:b@6:3", "NL@6:4", "EOF@6:4"])
     }
 
     func testCarriageReturnLineFeed() {
@@ -254,7 +254,7 @@ final class LexerTests: XCTestCase {
 
     func testCommentsRunToTheEndOfTheLine() {
         XCTAssertEqual(positions("1 # one \"not a string\n2#two\n# only\n"),
-                       ["int10:1@1:1", "NL@1:22", "int10:2@2:1", "NL@2:6", "EOF@4:1"])
+                       ["int10:1@1:1", "NL@1:22", "int10:2@2:1", "NL@2:6", "EOF@2:6"])
         XCTAssertEqual(positions("# nothing but a comment"), ["EOF@1:24"])
     }
 

@@ -27,19 +27,19 @@ final class ParserErrorTests: XCTestCase {
         assertError("[1, 2)", "1:6 expected ',' or ']' to close '[' at 1:1, found ')'")
         assertError("x[1", "1:4 expected ']' to close '[' at 1:2, found end of input", atEnd: true)
         assertError("{a: 1", "1:6 expected '}' to close '{' at 1:1, found end of input", atEnd: true)
-        assertError("fn f(x) {\n  x\n", "3:1 expected '}' to close '{' at 1:9, found end of input", atEnd: true)
+        assertError("fn f(x) {\n  x\n", "2:4 expected '}' to close '{' at 1:9, found end of input", atEnd: true)
         assertError("fn f(a, b", "1:10 expected ')' to close '(' at 1:5, found end of input", atEnd: true)
     }
 
     func testIncompleteInputAsksForMore() {
         assertError("1 +", "1:4 expected an expression, found end of input", atEnd: true)
-        assertError("1 +\n", "2:1 expected an expression, found end of input", atEnd: true)
-        assertError("fn f(x) {\n  x +\n", "3:1 expected an expression, found end of input", atEnd: true)
+        assertError("1 +\n", "1:4 expected an expression, found end of input", atEnd: true)
+        assertError("fn f(x) {\n  x +\n", "2:6 expected an expression, found end of input", atEnd: true)
         assertError("if x {", "1:7 expected '}' to close '{' at 1:6, found end of input", atEnd: true)
         assertError("if x { 1 } else", "1:16 expected '{' after 'else', found end of input", atEnd: true)
         assertError("while x", "1:8 expected '{' after the 'while' condition, found end of input", atEnd: true)
         assertError("let f = fn(x) =>", "1:17 expected an expression, found end of input", atEnd: true)
-        assertError("[1, 2,", "1:7 expected an expression, found end of input", atEnd: true)
+        assertError("[1, 2,", "1:7 expected ']' to close '[' at 1:1, found end of input", atEnd: true)
         assertError("a.", "1:3 expected a field name after '.', found end of input", atEnd: true)
         assertError("\"abc", "1:1 unterminated string", atEnd: true)
         assertError("let s = \"\"\"\nabc\n", "1:9 unterminated string", atEnd: true)
