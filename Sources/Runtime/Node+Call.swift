@@ -189,8 +189,9 @@ func getField(_ v: Value, _ name: String, vm: Interpreter) throws(Unwind) -> Val
         throw fail(message)
     case .range(let lo, let hi):
         switch name {
-        case "lo", "start": return .int(lo)
-        case "hi", "end": return .int(hi)
+        // Both ends are inclusive: (0..<5).hi is 4.
+        case "lo": return .int(lo)
+        case "hi": return .int(hi)
         default: break
         }
     default:

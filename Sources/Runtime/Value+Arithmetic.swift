@@ -177,7 +177,10 @@ enum Arithmetic {
             let m = -e
             return Value(ratio(base.denominator.power(m), base.numerator.power(m)))
         default:
-            return .float(Foundation.pow(double(a)!, double(b)!))
+            let base = double(a)!, exponent = double(b)!
+            // As for exact numbers and '/': zero to a negative power is an error, not inf.
+            if base == 0 && exponent < 0 { throw fail("division by zero (0 to a negative power)") }
+            return .float(Foundation.pow(base, exponent))
         }
     }
 
