@@ -62,12 +62,15 @@ let package = Package(
             name: "pivot-golden",
             path: "Tests/GoldenRunner"),
 
-        .testTarget(name: "LangTests", dependencies: ["Lang"], path: "Tests/LangTests"),
+        // Helpers the test targets share: the Python oracle, seeded randomness.
+        .target(name: "TestSupport", path: "Tests/Support"),
+        .testTarget(name: "LangTests", dependencies: ["Lang", "TestSupport"], path: "Tests/LangTests"),
         .testTarget(
             name: "EngineTests",
-            dependencies: ["Engine", .product(name: "BigInt", package: "BigInt")],
+            dependencies: ["Engine", "TestSupport", .product(name: "BigInt", package: "BigInt")],
             path: "Tests/EngineTests"),
-        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Lang", "Engine"], path: "Tests/RuntimeTests"),
+        .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Lang", "Engine", "TestSupport"],
+                    path: "Tests/RuntimeTests"),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,5 +1,6 @@
 import BigInt
 import XCTest
+import TestSupport
 @testable import Engine
 
 /// Rational.doubleValue against Python's `float(Fraction(n, d))` (integer

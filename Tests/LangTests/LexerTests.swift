@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Lang
 
 /// The lexer: token kinds, token text, and the exact line:column of every

@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Lang
 
 /// Programs that must not parse: the exact message, where it points, and

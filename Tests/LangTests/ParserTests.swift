@@ -1,4 +1,5 @@
 import XCTest
+import TestSupport
 @testable import Lang
 
 /// The parser: the tree each construct makes, printed as S-expressions

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Lang
 @testable import Runtime
 
@@ -29,7 +30,7 @@ final class FuzzTests: XCTestCase {
     // MARK: - The test
 
     func testRandomAndMutatedProgramsEndInAValueOrAnError() throws {
-        var rng = SeededRandom(seed: 0xF022_2025)
+        var rng = SplitMix64(seed: 0xF022_2025)
         let corpus = FuzzTests.corpus()
         let runner = InProcessRunner()
         defer { runner.stop() }
@@ -75,7 +76,7 @@ final class FuzzTests: XCTestCase {
         guard let pivot = FuzzTests.pivotBinary else {
             throw XCTSkip("the pivot binary was not found next to the test bundle (set PIVOT=path to run this)")
         }
-        var rng = SeededRandom(seed: 0x5AB_2025)
+        var rng = SplitMix64(seed: 0x5AB_2025)
         let corpus = FuzzTests.corpus()
         var programs = FuzzTests.stressPrograms + FuzzTests.crashCandidates
         while programs.count < 100 {
@@ -320,7 +321,7 @@ final class FuzzTests: XCTestCase {
 
     // MARK: - Generators
 
-    static func nextProgram(_ corpus: [String], _ rng: inout SeededRandom) -> (String, String) {
+    static func nextProgram(_ corpus: [String], _ rng: inout SplitMix64) -> (String, String) {
         switch Int.random(in: 0..<10, using: &rng) {
         case 0..<4: return ("mutated", mutateTokens(corpus.randomElement(using: &rng)!, &rng))
         case 4..<5: return ("bytes", mutateBytes(corpus.randomElement(using: &rng)!, &rng))
@@ -347,7 +348,7 @@ final class FuzzTests: XCTestCase {
 
     /// Deletes, duplicates, swaps, replaces or inserts a few tokens (each
     /// with the blanks after it), so most results are almost programs.
-    static func mutateTokens(_ source: String, _ rng: inout SeededRandom) -> String {
+    static func mutateTokens(_ source: String, _ rng: inout SplitMix64) -> String {
         var lexer = Lexer(file: SourceFile(name: "m", text: source))
         let tokens = lexer.tokenize()
         let bytes = Array(source.utf8)
@@ -374,7 +375,7 @@ final class FuzzTests: XCTestCase {
 
     /// Flips, inserts, deletes or duplicates raw bytes (invalid UTF-8 becomes
     /// U+FFFD, as it would when read from a file).
-    static func mutateBytes(_ source: String, _ rng: inout SeededRandom) -> String {
+    static func mutateBytes(_ source: String, _ rng: inout SplitMix64) -> String {
         var bytes = Array(source.utf8)
         for _ in 0..<Int.random(in: 1...6, using: &rng) {
             let i = bytes.isEmpty ? 0 : Int.random(in: 0..<bytes.count, using: &rng)
@@ -392,7 +393,7 @@ final class FuzzTests: XCTestCase {
     }
 
     /// The front of one program and the back of another.
-    static func splice(_ corpus: [String], _ rng: inout SeededRandom) -> String {
+    static func splice(_ corpus: [String], _ rng: inout SplitMix64) -> String {
         let a = Array(corpus.randomElement(using: &rng)!.split(separator: "\n", omittingEmptySubsequences: false))
         let b = Array(corpus.randomElement(using: &rng)!.split(separator: "\n", omittingEmptySubsequences: false))
         let front = a.prefix(Int.random(in: 0...a.count, using: &rng))
@@ -406,7 +407,7 @@ final class FuzzTests: XCTestCase {
     /// counts), so no program spends seconds in uninterruptible big-number
     /// work: `10^400 ^ 2` is 10^160000 and takes ~50 s in a debug build.
     struct ProgramGenerator {
-        var rng: SeededRandom
+        var rng: SplitMix64
         /// Names in scope, and which of them are `var`s.
         var names: [String] = []
         var mutableNames: [String] = []
@@ -416,7 +417,7 @@ final class FuzzTests: XCTestCase {
                                "float", "upper", "lower", "keys", "values", "reverse", "sort", "json", "print",
                                "min", "max", "isnan", "isinf", "ord", "chr", "lines", "strip", "unique", "flatten"]
 
-        init(rng: SeededRandom) { self.rng = rng }
+        init(rng: SplitMix64) { self.rng = rng }
 
         mutating func pick<T>(_ items: [T]) -> T { items.randomElement(using: &rng)! }
         mutating func chance(_ n: Int) -> Bool { Int.random(in: 0..<n, using: &rng) == 0 }
@@ -737,18 +738,6 @@ final class FuzzTests: XCTestCase {
                                  timedOut: timedOut, stderr: stderr)
     }
 
-    /// A small seeded generator (SplitMix64), so every run fuzzes the same programs.
-    struct SeededRandom: RandomNumberGenerator {
-        var state: UInt64
-        init(seed: UInt64) { state = seed }
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
 }
 
 /// Marks a check for a bug found in Sources/ and not fixed yet: while it

@@ -1,5 +1,6 @@
 import Foundation
 import XCTest
+import TestSupport
 @testable import Engine
 @testable import Lang
 @testable import Runtime
@@ -42,7 +43,7 @@ final class NumberOracleTests: XCTestCase {
 
         /// Pivot source with as few parentheses as the grammar allows (plus a
         /// few redundant ones), and random spacing around operators.
-        func pivot(_ minimum: Int, _ rng: inout FuzzTests.SeededRandom) -> String {
+        func pivot(_ minimum: Int, _ rng: inout SplitMix64) -> String {
             let text: String
             let space = Bool.random(using: &rng) ? " " : ""
             switch self {
@@ -105,7 +106,7 @@ final class NumberOracleTests: XCTestCase {
     ]
 
     struct Generator {
-        var rng: FuzzTests.SeededRandom
+        var rng: SplitMix64
 
         mutating func literal() -> Expression {
             let digits: String
@@ -182,8 +183,8 @@ final class NumberOracleTests: XCTestCase {
     }
 
     func testExactArithmeticAgreesWithPythonFractions() throws {
-        var generator = Generator(rng: FuzzTests.SeededRandom(seed: 0x5EED_0001))
-        var spellingRNG = FuzzTests.SeededRandom(seed: 99)
+        var generator = Generator(rng: SplitMix64(seed: 0x5EED_0001))
+        var spellingRNG = SplitMix64(seed: 99)
         var roots: [Expression] = []
         for _ in 0..<3000 { roots.append(generator.root()) }
         let sources = roots.map { $0.pivot(0, &spellingRNG) }
@@ -229,7 +230,7 @@ final class NumberOracleTests: XCTestCase {
     /// (correct) exact value to a float is wrong: Pivot's float is exactly
     /// Rational.doubleValue of its exact value, which Engine's tests check.
     func conversionExplains(_ vm: Interpreter, _ inner: Expression, _ got: String) -> Bool {
-        var rng = FuzzTests.SeededRandom(seed: 1)
+        var rng = SplitMix64(seed: 1)
         let result = vm.run(SourceFile(name: "<oracle>", text: inner.pivot(0, &rng)))
         guard let value = result.value, case .exact(let q) = Arithmetic.number(value) else { return false }
         return got == "float:\(q.doubleValue)"
@@ -297,59 +298,3 @@ final class NumberOracleTests: XCTestCase {
     }
 }
 
-/// Marks a check for a bug found in Sources/ and not fixed yet: while it
-/// reproduces the test is skipped with "BUG: ..." so the suite stays green;
-/// once fixed the real assertions run.
-private func knownBug(_ description: String, if reproduced: Bool) throws {
-    if reproduced { throw XCTSkip("BUG: " + description) }
-}
-
-/// Runs Tests/fixtures/exact_oracle.py once over a batch of cases (Python's
-/// int and fractions.Fraction: independent of the code under test). Skips
-/// the test, saying why, when python3 is not installed.
-private enum PythonOracle {
-    static let script = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("fixtures/exact_oracle.py")
-
-    static var python: String? {
-        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
-        for directory in path.split(separator: ":") {
-            let candidate = "\(directory)/python3"
-            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
-        }
-        return nil
-    }
-
-    /// Writes `lines` to a temporary file, runs `exact_oracle.py MODE FILE`
-    /// and returns its output lines (one per input line).
-    static func run(_ mode: String, _ lines: [String]) throws -> [String] {
-        guard let python else { throw XCTSkip("python3 is not on PATH; the exact-number oracle needs it") }
-        let input = FileManager.default.temporaryDirectory
-            .appendingPathComponent("pivot-oracle-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).txt")
-        try (lines.joined(separator: "\n") + "\n").write(to: input, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: input) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: python)
-        process.arguments = [script.path, mode, input.path]
-        let output = Pipe(), errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        try process.run()
-        // Read before waiting: the output can be larger than a pipe's buffer.
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        let errorData = errors.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            XCTFail("exact_oracle.py exited \(process.terminationStatus): \(String(decoding: errorData, as: UTF8.self))")
-            return []
-        }
-        let result = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
-            .dropLast().map(String.init)
-        guard result.count == lines.count else {
-            XCTFail("exact_oracle.py gave \(result.count) results for \(lines.count) cases")
-            return []
-        }
-        return result
-    }
-}

@@ -4,13 +4,13 @@ import XCTest
 /// Runs Tests/fixtures/exact_oracle.py once over a batch of cases. The
 /// oracle is Python's int and fractions.Fraction: independent of the code
 /// under test. Tests skip (with the reason) when python3 is not installed.
-enum PythonOracle {
-    static let script = URL(fileURLWithPath: #filePath)
+public enum PythonOracle {
+    public static let script = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("fixtures/exact_oracle.py")
 
     /// python3 on PATH, or nil.
-    static var python: String? {
+    public static var python: String? {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         for directory in path.split(separator: ":") {
             let candidate = "\(directory)/python3"
@@ -21,7 +21,7 @@ enum PythonOracle {
 
     /// Writes `lines` to a temporary file, runs `exact_oracle.py MODE FILE`
     /// and returns its output lines (one per input line).
-    static func run(_ mode: String, _ lines: [String]) throws -> [String] {
+    public static func run(_ mode: String, _ lines: [String]) throws -> [String] {
         guard let python else { throw XCTSkip("python3 is not on PATH; the exact-number oracle needs it") }
         let input = FileManager.default.temporaryDirectory
             .appendingPathComponent("pivot-oracle-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).txt")
@@ -52,8 +52,8 @@ enum PythonOracle {
         return result
     }
 
-    struct OracleFailure: Error, CustomStringConvertible {
-        let message: String
-        var description: String { message }
+    public struct OracleFailure: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
     }
 }
