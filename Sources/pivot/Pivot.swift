@@ -8,6 +8,12 @@ struct Pivot: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pivot",
         abstract: "A workbench for teaching language models linear algebra with reinforcement learning.",
+        usage: """
+          pivot                       start the REPL
+          pivot -e CODE               evaluate CODE, print the last value
+          pivot run FILE.pv           run a script or notebook
+          pivot builtins [NAME]       list the builtins, or describe one
+          """,
         discussion: """
         With no arguments, starts the REPL (type :help there).
         Exit codes: 0 ok, 64 usage, 65 syntax or resolve error, 70 runtime error.
