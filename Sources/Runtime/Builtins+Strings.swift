@@ -265,7 +265,7 @@ extension Builtins {
         let width = try args.int(1)
         let fill = try args.string(2)
         guard fill.count == 1 else { throw args.fail("fill must be one character, got \(args[2].shortDisplay)") }
-        let missing = width - s.count
+        let missing = width <= s.count ? 0 : width - s.count
         let bytes = max(missing, 0).multipliedReportingOverflow(by: fill.utf8.count)
         guard !bytes.overflow, bytes.partialValue <= TextSearch.maxStringBytes else {
             throw args.fail("width \(width) is too large (the result would be larger than 1 GiB)")

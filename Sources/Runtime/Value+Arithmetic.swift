@@ -85,6 +85,8 @@ enum Arithmetic {
             throw fail("string repetition too large (\(s.utf8.count) bytes × \(n))")
         case (.string(let s), .int(let n)), (.int(let n), .string(let s)):
             guard n >= 0 else { throw fail("cannot repeat a string a negative number of times (\(n))") }
+            // Repeating nothing is nothing, however many times (no 2^63-step loop).
+            if s.isEmpty || n == 0 { return .string("") }
             guard s.utf8.count.multipliedReportingOverflow(by: n).partialValue <= 1 << 30,
                   !s.utf8.count.multipliedReportingOverflow(by: n).overflow else {
                 throw fail("string repetition too large (\(s.utf8.count) bytes × \(n))")
