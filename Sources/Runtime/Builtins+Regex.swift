@@ -128,12 +128,12 @@ extension Builtins {
                 var parts: [Value] = []
                 var start = s.startIndex
                 for m in try rx.matches(in: s, limit: .max) {
-                    guard let r = Range(m.range, in: s) else { continue }
+                    guard let r = s.scalarRange(m.range) else { continue }
                     if r.isEmpty && (r.lowerBound == s.startIndex || r.lowerBound == s.endIndex) { continue }
-                    parts.append(.string(String(s[start..<max(start, r.lowerBound)])))
+                    parts.append(.string(s.scalarText(start..<max(start, r.lowerBound))))
                     start = max(start, r.upperBound)
                 }
-                parts.append(.string(String(s[start...])))
+                parts.append(.string(s.scalarText(start..<s.endIndex)))
                 return .list(parts)
             },
             Builtin("regex_escape", [.required("s")],
@@ -212,8 +212,8 @@ extension Builtins {
 
     /// A group's text, or nil when the group did not take part in the match.
     static func substring(_ s: String, _ range: NSRange) -> Value {
-        guard range.location != NSNotFound, let r = Range(range, in: s) else { return .nil }
-        return .string(String(s[r]))
+        guard range.location != NSNotFound, let r = s.scalarRange(range) else { return .nil }
+        return .string(s.scalarText(r))
     }
 }
 
@@ -267,13 +267,13 @@ final class CompiledPattern: @unchecked Sendable {
         out.reserveCapacity(s.utf8.count)
         var start = s.startIndex
         for m in found {
-            guard let r = Range(m.range, in: s) else { continue }
-            out += s[start..<max(start, r.lowerBound)]
+            guard let r = s.scalarRange(m.range) else { continue }
+            out += s.scalarText(start..<max(start, r.lowerBound))
             out += try replacement(m)
             start = max(start, r.upperBound)
             if out.utf8.count > maxBytes { throw fail("regex_replace: result would be larger than 1 GiB") }
         }
-        out += s[start...]
+        out += s.scalarText(start..<s.endIndex)
         return out
     }
 
@@ -307,9 +307,10 @@ final class CompiledPattern: @unchecked Sendable {
 
     /// The record `match` returns: {text, start, end, groups, named}.
     func record(for m: NSTextCheckingResult, in s: String, cursor: inout CharacterCursor) -> Value {
-        let range = Range(m.range, in: s) ?? s.startIndex..<s.startIndex
+        let range = s.scalarRange(m.range) ?? s.startIndex..<s.startIndex
         let start = cursor.offset(of: range.lowerBound)
-        let end = start + s[range].count
+        let text = s.scalarText(range)
+        let end = start + text.count
         var groups: [Value] = []
         var named: [(String, Value)] = []
         for i in 0..<regex.numberOfCaptureGroups {
@@ -318,7 +319,7 @@ final class CompiledPattern: @unchecked Sendable {
             if i < groupNames.count, let name = groupNames[i] { named.append((name, text)) }
         }
         return .record([
-            ("text", .string(String(s[range]))),
+            ("text", .string(text)),
             ("start", .int(start)),
             ("end", .int(end)),
             ("groups", .list(groups)),
@@ -347,5 +348,22 @@ struct CharacterCursor {
         count += text[index..<target].count
         index = target
         return count
+    }
+}
+
+extension String {
+    /// The string range of a UTF-16 match range from ICU. Matches may begin
+    /// or end inside a character (a combining accent, the \n of \r\n), so
+    /// the bounds are Unicode-scalar positions, not character positions.
+    func scalarRange(_ range: NSRange) -> Range<String.Index>? {
+        guard range.location != NSNotFound,
+              let lower = utf16.index(utf16.startIndex, offsetBy: range.location, limitedBy: utf16.endIndex),
+              let upper = utf16.index(lower, offsetBy: range.length, limitedBy: utf16.endIndex) else { return nil }
+        return lower..<upper
+    }
+
+    /// The text between two scalar positions (which need not be character boundaries).
+    func scalarText(_ range: Range<String.Index>) -> String {
+        String(unicodeScalars[range])
     }
 }

@@ -82,20 +82,48 @@ extension Interpreter {
 /// Runs `body` on a thread with a large stack, so deep recursion in Pivot
 /// programs (10,000 calls and more) fits, and waits for it.
 public func runOnLargeStack<T>(stackSize: Int = 4 << 30, _ body: @escaping () -> T) -> T {
-    let box = ResultBox(body)
-    let done = DispatchSemaphore(value: 0)
-    let thread = Thread {
-        box.value = box.body()
-        done.signal()
+    // A pthread of our own: Foundation's Thread quietly caps its stack size,
+    // and the limit below must be the real one.
+    let box = ResultBox(body, stackSize: stackSize)
+    var attributes = pthread_attr_t()
+    pthread_attr_init(&attributes)
+    defer { pthread_attr_destroy(&attributes) }
+    var thread = pthread_t()
+    let context = Unmanaged.passRetained(box).toOpaque()
+    let started = pthread_attr_setstacksize(&attributes, stackSize) == 0
+        && pthread_create(&thread, &attributes, { context in
+            guard let context else { return nil }
+            (Unmanaged<AnyObject>.fromOpaque(context).takeRetainedValue() as? RunnableBox)?.runHere()
+            return nil
+        }, context) == 0
+    if !started {
+        // No thread (a limit on threads or memory): run here, with the
+        // depth limit as the only guard.
+        Unmanaged<ResultBox<T>>.fromOpaque(context).release()
+        return body()
     }
-    thread.stackSize = stackSize
-    thread.start()
-    done.wait()
+    pthread_join(thread, nil)
     return box.value!
 }
 
-private final class ResultBox<T>: @unchecked Sendable {
+private protocol RunnableBox: AnyObject {
+    func runHere()
+}
+
+private final class ResultBox<T>: RunnableBox, @unchecked Sendable {
     var value: T?
     let body: () -> T
-    init(_ body: @escaping () -> T) { self.body = body }
+    let stackSize: Int
+    init(_ body: @escaping () -> T, stackSize: Int) {
+        self.body = body
+        self.stackSize = stackSize
+    }
+
+    func runHere() {
+        // Leave 64 MiB below the last Pivot call for builtins and unwinding.
+        let here = currentStackAddress()
+        let usable = UInt(stackSize) - min(UInt(64 << 20), UInt(stackSize) / 4)
+        Thread.current.threadDictionary[largeStackLowKey] = here > usable ? here - usable : 0
+        value = body()
+    }
 }

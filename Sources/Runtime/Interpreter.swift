@@ -56,6 +56,27 @@ public final class Interpreter {
     /// Marks a global slot that has no value yet.
     static let undefinedMarker = Value.cell(Cell(.nil))
 
+    /// The lowest native stack address calls may reach: a Pivot call's
+    /// native frames vary with how deeply its body nests, so the call depth
+    /// alone cannot keep the thread's stack from overflowing.
+    var nativeStackLimit: UInt = 0
+
+    /// Sets the native stack limit for the thread that will run programs,
+    /// keeping a margin for builtins and error handling below the last call.
+    /// `runOnLargeStack` records its thread's bounds; other threads are
+    /// assumed to have three quarters of their stack size left (8 MiB when
+    /// Foundation does not say).
+    public func bindToCurrentThread() {
+        let here = currentStackAddress()
+        if let low = Thread.current.threadDictionary[largeStackLowKey] as? UInt {
+            nativeStackLimit = low
+            return
+        }
+        let size = UInt(max(Thread.current.stackSize, 0))
+        let usable = (size > 0 ? size : 8 << 20) / 4 * 3
+        nativeStackLimit = here > usable ? here - usable : 0
+    }
+
     public init(stackSlots: Int = 1 << 20) {
         capacity = stackSlots
         stack = UnsafeMutablePointer<Value>.allocate(capacity: stackSlots)
@@ -65,6 +86,7 @@ public final class Interpreter {
                                   location: SourceLocation(file: SourceFile(name: "<none>", text: ""), line: 1, column: 1, offset: 0))
         topLevelClosure = Closure(proto: proto, captures: [])
         closure = topLevelClosure
+        bindToCurrentThread()
         registerBuiltins()
     }
 
@@ -131,7 +153,7 @@ public final class Interpreter {
     @inline(__always)
     func pushFrame(_ size: Int, site: Node) throws(Unwind) -> Int {
         let newBase = top
-        guard depth < maxDepth, newBase &+ size <= capacity else {
+        guard depth < maxDepth, newBase &+ size <= capacity, nativeStackAvailable() else {
             throw stackOverflow(at: site.location)
         }
         let newTop = newBase &+ size
@@ -143,6 +165,12 @@ public final class Interpreter {
         }
         top = newTop
         return newBase
+    }
+
+    /// Whether the native stack has room for another call.
+    @inline(__always)
+    func nativeStackAvailable() -> Bool {
+        currentStackAddress() > nativeStackLimit
     }
 
     @inline(never)
@@ -256,7 +284,7 @@ public final class Interpreter {
             }
             // Defaults run in the callee's frame so they can use earlier
             // parameters, and count as a call level (`fn f(x = f())`).
-            guard depth < maxDepth else { throw fail("stack overflow (depth \(depth))") }
+            guard depth < maxDepth, nativeStackAvailable() else { throw fail("stack overflow (depth \(depth))") }
             let savedBase = base
             unowned(unsafe) let savedClosure = closure
             base = frameBase
@@ -274,4 +302,14 @@ public final class Interpreter {
     func makeMatrix(_ rows: [[Value]], at location: SourceLocation) throws(Unwind) -> Value {
         throw error("matrix values are not available yet (matrix literals parse; the matrix type is next)", at: location)
     }
+}
+
+/// Where the thread dictionary keeps the lowest stack address calls may use.
+let largeStackLowKey = "pivot.nativeStackLow"
+
+/// An address in the caller's stack frame (stacks grow down).
+@inline(__always)
+func currentStackAddress() -> UInt {
+    var marker: UInt8 = 0
+    return withUnsafeMutablePointer(to: &marker) { UInt(bitPattern: $0) }
 }
