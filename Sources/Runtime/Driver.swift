@@ -31,7 +31,12 @@ public enum Driver {
 
     /// `pivot run FILE`
     public static func runFile(_ path: String) -> Int32 {
-        guard let data = FileManager.default.contents(atPath: path) else {
+        // "-" is standard input; devices and pipes (/dev/stdin) are read as streams.
+        // (readToEnd throws where readDataToEndOfFile would trap, e.g. on a directory.)
+        let contents = path == "-" ? (try? FileHandle.standardInput.readToEnd()) ?? Data()
+            : FileManager.default.contents(atPath: path)
+                ?? FileHandle(forReadingAtPath: path).flatMap { try? $0.readToEnd() ?? Data() }
+        guard let data = contents else {
             writeError("pivot: cannot read '\(path)': \(fileProblem(path))\n")
             return exitUsage
         }
@@ -43,7 +48,7 @@ public enum Driver {
             installInterruptHandler()
             let vm = Interpreter()
             finished.append(vm)
-            let result = vm.run(SourceFile(name: path, text: text))
+            let result = vm.run(SourceFile(name: path == "-" ? "<stdin>" : path, text: text))
             if !result.succeeded {
                 report(result.diagnostics)
                 return exitCode(for: result.diagnostics)

@@ -337,6 +337,11 @@ struct Resolver {
         case .nilLiteral: return ConstantNode(.nil, loc)
         case .bool(let b): return ConstantNode(.bool(b), loc)
         case .integer(let digits, let radix):
+            // Reading a literal costs time quadratic in its length.
+            if digits.utf8.count > 20_000 {
+                report("integer literal too long (\(digits.utf8.count) digits; at most 20000)", at: loc)
+                return ConstantNode(.nil, loc)
+            }
             guard let big = BigInt(digits, radix: radix) else {
                 report("invalid integer literal '\(digits)'", at: loc)
                 return ConstantNode(.nil, loc)

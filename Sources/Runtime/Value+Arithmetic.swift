@@ -150,6 +150,8 @@ enum Arithmetic {
     /// Results of `^` may have at most this many bits (about 60,000 digits): the
     /// big-integer library needs seconds beyond that, and cannot be interrupted.
     static let maxPowerBits = 200_000
+    /// Exact products may have at most this many bits (about 300,000 digits).
+    static let maxProductBits = 1_000_000
 
     static func power(_ a: Value, _ b: Value) throws(Unwind) -> Value {
         guard let x = number(a), let y = number(b) else { throw operandError("^", a, b) }
@@ -212,7 +214,13 @@ enum Arithmetic {
                 switch op {
                 case "+": return Value(i + j)
                 case "-": return Value(i - j)
-                case "*": return Value(i * j)
+                case "*":
+                    // Bound exact products as powers are bounded: repeated
+                    // squaring would otherwise eat all memory in seconds.
+                    if i.magnitude.bitWidth + j.magnitude.bitWidth > maxProductBits {
+                        throw fail("result of '*' is too large (more than \(maxProductBits) bits)")
+                    }
+                    return Value(i * j)
                 default: break
                 }
             }

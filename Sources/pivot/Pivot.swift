@@ -41,7 +41,7 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Run a script or notebook (.pv).")
 
-    @Argument(help: "The file to run.")
+    @Argument(help: "The file to run ('-' for standard input).")
     var file: String
 
     mutating func run() throws {
