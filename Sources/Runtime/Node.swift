@@ -340,3 +340,42 @@ func applyBinary(_ op: BinaryOp, _ a: Value, _ b: Value) throws(Unwind) -> Value
     case .greaterEqual: return .bool(try Arithmetic.compare(a, b, ">=") >= 0)
     }
 }
+
+/// `xs += [item]`, the common way to grow a list: appends in place without
+/// building the one-element list first. Anything but a list on the left
+/// takes the general path.
+final class AppendOneNode: Node {
+    let place: Place
+    let item: Node
+    let general: CompoundAssignNode
+    init(_ place: Place, item: Node, general: CompoundAssignNode) {
+        self.place = place
+        self.item = item
+        self.general = general
+        super.init(general.location)
+    }
+    override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
+        guard case .list = try vm.read(place, at: location) else { return try general.eval(vm) }
+        let v = try item.eval(vm)
+        // Read again: evaluating the item may have changed the variable.
+        let current = try vm.take(place, at: location)
+        guard case .list = current else {
+            // The item's evaluation replaced the list: do it the general way.
+            vm.write(place, current)
+            var value = current
+            return try appendGeneral(&value, v, vm)
+        }
+        guard case .list(var items) = consume current else { return .nil }
+        items.append(v)
+        vm.write(place, .list(items))
+        return .nil
+    }
+
+    @inline(never)
+    func appendGeneral(_ value: inout Value, _ item: Value, _ vm: Interpreter) throws(Unwind) -> Value {
+        do {
+            vm.write(place, try Arithmetic.add(value, .list([item])))
+        } catch { throw located(error) }
+        return .nil
+    }
+}

@@ -276,7 +276,13 @@ struct Resolver {
         }
         guard let place = place(name, at: root.location, assigning: true) else { return ConstantNode(.nil, location) }
         if steps.isEmpty {
-            if let op { return CompoundAssignNode(place, op, value, location) }
+            if let op {
+                let general = CompoundAssignNode(place, op, value, location)
+                if op == .add, let list = value as? ListNode, list.items.count == 1 {
+                    return AppendOneNode(place, item: list.items[0], general: general)
+                }
+                return general
+            }
             return AssignNode(place, value, location)
         }
         return AssignPathNode(place, steps, op, value, location)
