@@ -190,7 +190,19 @@ public struct Lexer {
             if c == UInt8(ascii: "'") {
                 error("unexpected \"'\"; strings use double quotes", at: start)
             } else {
-                error("unexpected character '\(shown)'", at: start)
+                // Invisible or direction-changing characters are named, not printed.
+                let visible = shown.unicodeScalars.allSatisfy { scalar in
+                    switch scalar.properties.generalCategory {
+                    case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator,
+                         .privateUse, .unassigned, .surrogate, .nonspacingMark, .enclosingMark:
+                        return false
+                    default:
+                        return true
+                    }
+                }
+                let name = visible ? "'\(shown)'"
+                    : shown.unicodeScalars.map { "U+" + String($0.value, radix: 16, uppercase: true) }.joined(separator: " ")
+                error("unexpected character \(name)", at: start)
             }
             return next(spaceBefore: skipSpaceAndComments() || space)
         }

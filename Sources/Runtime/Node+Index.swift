@@ -98,6 +98,8 @@ func getIndex(_ v: Value, _ key: Key) throws(Unwind) -> Value {
         let (span, overflow) = hi.subtractingReportingOverflow(lo)
         let length = hi < lo ? "0" : (overflow || span == .max ? "more than 2^63" : String(span + 1))
         throw fail("index \(k) out of range for range of length \(length)")
+    case (.range, .slice):
+        throw fail("ranges cannot be sliced; take a slice of list(r), or write the range you want")
     case (.record, .index(.string(let name))):
         return try getFieldNoVM(v, name)
     case (.record, .index(let i)):

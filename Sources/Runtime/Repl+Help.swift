@@ -67,7 +67,7 @@ extension Repl {
         if let text = Repl.keywordHelp[name] { return text }
         if let command { return Repl.help(for: command) }
         if let value = vm.global(name) {
-            return "\(name) is a \(value.typeName) defined in this session: \(value.shortDisplay)"
+            return "\(name) is \(article(value.typeName)) defined in this session: \(value.shortDisplay)"
         }
         return nil
     }
