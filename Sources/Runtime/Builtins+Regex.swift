@@ -279,6 +279,7 @@ final class CompiledPattern: @unchecked Sendable {
 
     /// An ICU replacement template with `${name}` turned into `$n`.
     func template(_ text: String, _ args: Arguments) throws(Unwind) -> String {
+        try checkReferences(text, args)
         guard text.contains("${") else { return text }
         var out = ""
         var rest = Substring(text)
@@ -303,6 +304,28 @@ final class CompiledPattern: @unchecked Sendable {
             rest = rest[rest.index(after: close)...]
         }
         return out + rest
+    }
+
+    /// ICU drops a `$n` naming a missing group and a trailing backslash
+    /// without a word; say so instead.
+    func checkReferences(_ text: String, _ args: Arguments) throws(Unwind) {
+        let scalars = Array(text.unicodeScalars)
+        var i = 0
+        while i < scalars.count {
+            if scalars[i] == "\\" {
+                if i + 1 == scalars.count { throw args.fail("replacement ends with a lone backslash; write \\\\ for one") }
+                i += 2
+                continue
+            }
+            if scalars[i] == "$", i + 1 < scalars.count, let first = Int(String(scalars[i + 1])) {
+                // ICU reads as many digits as name an existing group; the first digit must.
+                if first > regex.numberOfCaptureGroups {
+                    let count = regex.numberOfCaptureGroups
+                    throw args.fail("replacement refers to group $\(first) but the pattern has \(count) group\(count == 1 ? "" : "s")")
+                }
+            }
+            i += 1
+        }
     }
 
     /// The record `match` returns: {text, start, end, groups, named}.
