@@ -57,7 +57,29 @@ final class MultiplyNode: Node {
 
 /// `<`, `<=`, `>`, `>=` with the Int fast path.
 final class CompareNode: Node {
-    enum Kind { case less, lessEqual, greater, greaterEqual }
+    enum Kind {
+        case less, lessEqual, greater, greaterEqual
+
+        /// Whether a comparison whose result is `order` (-1, 0, 1) satisfies this operator.
+        @inline(__always)
+        func holds(_ order: Int) -> Bool {
+            switch self {
+            case .less: return order < 0
+            case .lessEqual: return order <= 0
+            case .greater: return order > 0
+            case .greaterEqual: return order >= 0
+            }
+        }
+
+        var symbol: String {
+            switch self {
+            case .less: return "<"
+            case .lessEqual: return "<="
+            case .greater: return ">"
+            case .greaterEqual: return ">="
+            }
+        }
+    }
     let left: Node, right: Node
     let kind: Kind
     init(_ kind: Kind, _ left: Node, _ right: Node, _ location: SourceLocation) {
@@ -76,21 +98,9 @@ final class CompareNode: Node {
         } else {
             do { order = try Arithmetic.compare(a, b, symbol) } catch { throw located(error) }
         }
-        switch kind {
-        case .less: return .bool(order < 0)
-        case .lessEqual: return .bool(order <= 0)
-        case .greater: return .bool(order > 0)
-        case .greaterEqual: return .bool(order >= 0)
-        }
+        return .bool(kind.holds(order))
     }
-    var symbol: String {
-        switch kind {
-        case .less: return "<"
-        case .lessEqual: return "<="
-        case .greater: return ">"
-        case .greaterEqual: return ">="
-        }
-    }
+    var symbol: String { kind.symbol }
 }
 
 final class EqualNode: Node {
@@ -257,12 +267,10 @@ final class CompareConstantNode: Node {
     let left: Node
     let constant: Int
     let kind: CompareNode.Kind
-    let symbol: String
-    init(_ kind: CompareNode.Kind, _ left: Node, _ constant: Int, symbol: String, _ location: SourceLocation) {
+    init(_ kind: CompareNode.Kind, _ left: Node, _ constant: Int, _ location: SourceLocation) {
         self.kind = kind
         self.left = left
         self.constant = constant
-        self.symbol = symbol
         super.init(location)
     }
     override func eval(_ vm: Interpreter) throws(Unwind) -> Value {
@@ -271,13 +279,8 @@ final class CompareConstantNode: Node {
         if case .int(let x) = a {
             order = x < constant ? -1 : (x == constant ? 0 : 1)
         } else {
-            do { order = try Arithmetic.compare(a, .int(constant), symbol) } catch { throw located(error) }
+            do { order = try Arithmetic.compare(a, .int(constant), kind.symbol) } catch { throw located(error) }
         }
-        switch kind {
-        case .less: return .bool(order < 0)
-        case .lessEqual: return .bool(order <= 0)
-        case .greater: return .bool(order > 0)
-        case .greaterEqual: return .bool(order >= 0)
-        }
+        return .bool(kind.holds(order))
     }
 }

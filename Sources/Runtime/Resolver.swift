@@ -395,10 +395,10 @@ struct Resolver {
                 switch op {
                 case .add: return AddConstantNode(left, k, subtract: false, loc)
                 case .subtract: return AddConstantNode(left, k, subtract: true, loc)
-                case .less: return CompareConstantNode(.less, left, k, symbol: "<", loc)
-                case .lessEqual: return CompareConstantNode(.lessEqual, left, k, symbol: "<=", loc)
-                case .greater: return CompareConstantNode(.greater, left, k, symbol: ">", loc)
-                case .greaterEqual: return CompareConstantNode(.greaterEqual, left, k, symbol: ">=", loc)
+                case .less: return CompareConstantNode(.less, left, k, loc)
+                case .lessEqual: return CompareConstantNode(.lessEqual, left, k, loc)
+                case .greater: return CompareConstantNode(.greater, left, k, loc)
+                case .greaterEqual: return CompareConstantNode(.greaterEqual, left, k, loc)
                 default: break
                 }
             }
