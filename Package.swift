@@ -33,6 +33,7 @@ let package = Package(
         .target(
             name: "Engine",
             dependencies: [
+                "COpenBLAS",
                 .product(name: "BigInt", package: "BigInt"),
             ],
             path: "Sources/Engine",

@@ -68,48 +68,8 @@ extension Value {
         }
     }
 
-    /// Floats: shortest round-trip digits, always with a '.' or exponent so
-    /// they read as floats (`2.0`, `1e-05`, `inf`, `nan`).
-    /// Layout follows Python's repr, which our users read every day: plain
-    /// digits for decimal exponents -4 through 15, scientific otherwise
-    /// (`1e-05`, `1e+16`, `9007199254740994.0`).
-    public static func formatFloat(_ d: Double) -> String {
-        if d.isNaN { return "nan" }
-        if d.isInfinite { return d < 0 ? "-inf" : "inf" }
-        // Swift gives the shortest round-trip digits; only the layout changes.
-        let swift = "\(d.magnitude)"
-        var mantissa = Substring(swift), exponent = 0
-        if let e = swift.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            mantissa = swift[..<e]
-            exponent = Int(swift[swift.index(after: e)...]) ?? 0
-        }
-        var digits = mantissa.filter { $0 != "." }
-        let point = (mantissa.firstIndex(of: ".").map { mantissa.distance(from: mantissa.startIndex, to: $0) }
-            ?? mantissa.count) + exponent
-        // Strip leading zeros (0.001 -> digits 1, point moves) and trailing ones.
-        var pointAfter = point
-        while digits.count > 1, digits.first == "0" { digits.removeFirst(); pointAfter -= 1 }
-        while digits.count > 1, digits.last == "0" { digits.removeLast() }
-        let decimalExponent = pointAfter - 1
-        var out = d.sign == .minus ? "-" : ""
-        if digits == "0" { return out + "0.0" }
-        if decimalExponent >= -5 + 1 && decimalExponent < 16 {
-            if pointAfter <= 0 {
-                out += "0." + String(repeating: "0", count: -pointAfter) + digits
-            } else if pointAfter >= digits.count {
-                out += digits + String(repeating: "0", count: pointAfter - digits.count) + ".0"
-            } else {
-                out += digits.prefix(pointAfter) + "." + digits.dropFirst(pointAfter)
-            }
-        } else {
-            out += String(digits.prefix(1))
-            if digits.count > 1 { out += "." + digits.dropFirst() }
-            out += (decimalExponent < 0 ? "e-" : "e+")
-            let magnitude = abs(decimalExponent)
-            out += (magnitude < 10 ? "0" : "") + String(magnitude)
-        }
-        return out
-    }
+    /// Floats as Python's repr shows them (see `formatFloat` in Engine).
+    public static func formatFloat(_ d: Double) -> String { Engine.formatFloat(d) }
 
     static func isPlainName(_ s: String) -> Bool {
         guard let first = s.utf8.first, first == UInt8(ascii: "_") || (first | 0x20 >= 97 && first | 0x20 <= 122) else {

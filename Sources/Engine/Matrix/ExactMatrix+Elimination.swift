@@ -1,0 +1,281 @@
+import BigInt
+
+// Exact elimination without fractions.
+//
+// Every routine here first scales each row by the lcm of its denominators, so
+// it works on an integer matrix with the same row space, rank, rref and
+// (up to the known scale) determinant and inverse. On that integer matrix it
+// runs Bareiss's fraction-free elimination (Bareiss 1968), in its
+// Gauss-Jordan form: at pivot p_k every other row becomes
+//     a_ij <- (p_k * a_ij - a_ik * a_kj) / p_(k-1)
+// and the division is exact, because every entry is a minor of the scaled
+// matrix (Sylvester's identity). Entries therefore stay as small as the
+// determinant, never growing like the products of naive elimination, and
+// no gcd is taken until the very end. The work is done in machine words with
+// 128-bit intermediates; on overflow it restarts in BigInt.
+
+/// An integer type fraction-free elimination can run in.
+protocol EliminationInteger {
+    static var one: Self { get }
+    var isZero: Bool { get }
+    /// `(p * a - f * b) / previous`, or nil when it overflows or is inexact.
+    static func bareissUpdate(_ p: Self, _ a: Self, _ f: Self, _ b: Self, _ previous: Self) -> Self?
+    /// `self / divisor` as an exact entry (lowest terms).
+    func over(_ divisor: Self) -> Exact
+    /// `self * scale / divisor` as an exact entry.
+    func times(_ scale: BigInt, over divisor: Self) -> Exact
+}
+
+extension Int: EliminationInteger {
+    static var one: Int { 1 }
+    var isZero: Bool { self == 0 }
+
+    @inline(__always)
+    static func bareissUpdate(_ p: Int, _ a: Int, _ f: Int, _ b: Int, _ previous: Int) -> Int? {
+        // |entries| < 2^63 (Int.min is never stored), so the difference of
+        // two products stays below 2^127.
+        if f == 0 {
+            if previous == 1 { let (v, o) = p.multipliedReportingOverflow(by: a); return o || v == .min ? nil : v }
+            if a == 0 { return 0 }
+        }
+        let numerator = Int128(p) * Int128(a) - Int128(f) * Int128(b)
+        if let small = Int(exactly: numerator) {
+            let (q, r) = small.quotientAndRemainder(dividingBy: previous)
+            return r == 0 && q != .min ? q : nil
+        }
+        let (q, r) = numerator.quotientAndRemainder(dividingBy: Int128(previous))
+        guard r == 0, let result = Int(exactly: q), result != .min else { return nil }
+        return result
+    }
+
+    func over(_ divisor: Int) -> Exact { Exact(wide: Int128(self), Int128(divisor)) }
+
+    func times(_ scale: BigInt, over divisor: Int) -> Exact {
+        if let s = Int(exactly: scale) {
+            let (n, overflow) = Int128(self).multipliedReportingOverflow(by: Int128(s))
+            if !overflow { return Exact(wide: n, Int128(divisor)) }
+        }
+        return (try? Exact(BigInt(self) * scale, BigInt(divisor))) ?? .zero
+    }
+}
+
+extension BigInt: EliminationInteger {
+    static var one: BigInt { 1 }
+
+    static func bareissUpdate(_ p: BigInt, _ a: BigInt, _ f: BigInt, _ b: BigInt, _ previous: BigInt) -> BigInt? {
+        let numerator = f.isZero ? p * a : p * a - f * b
+        if previous == 1 { return numerator }
+        let (q, r) = numerator.quotientAndRemainder(dividingBy: previous)
+        return r.isZero ? q : nil
+    }
+
+    func over(_ divisor: BigInt) -> Exact { (try? Exact(self, divisor)) ?? .zero }
+
+    func times(_ scale: BigInt, over divisor: BigInt) -> Exact { (try? Exact(self * scale, divisor)) ?? .zero }
+}
+
+/// An integer matrix under fraction-free elimination.
+struct FractionFree<T: EliminationInteger> {
+    var a: [T]
+    let rows: Int
+    let cols: Int
+    /// Pivot columns in order (their count is the rank of the eliminated part).
+    var pivots: [Int] = []
+    var swaps = 0
+    /// The last pivot: after Gauss-Jordan every pivot entry equals it.
+    var last: T = .one
+
+    init(_ a: [T], rows: Int, cols: Int) {
+        self.a = a
+        self.rows = rows
+        self.cols = cols
+    }
+
+    /// Eliminates with pivots among the first `pivotColumns` columns; above
+    /// the pivots too when `jordan`. False when a machine word overflowed.
+    mutating func run(pivotColumns: Int, jordan: Bool) -> Bool {
+        var previous = T.one
+        var r = 0
+        for c in 0..<pivotColumns where r < rows {
+            var p = r
+            while p < rows && a[p * cols + c].isZero { p += 1 }
+            if p == rows { continue }
+            if p != r {
+                for j in 0..<cols { a.swapAt(p * cols + j, r * cols + j) }
+                swaps += 1
+            }
+            let pivot = a[r * cols + c]
+            // Forward elimination leaves columns left of c alone: they are
+            // zero in the pivot row and in every row below it.
+            let firstColumn = jordan ? 0 : c
+            for i in (jordan ? 0 : r + 1)..<rows where i != r {
+                let f = a[i * cols + c]
+                for j in firstColumn..<cols {
+                    guard let v = T.bareissUpdate(pivot, a[i * cols + j], f, a[r * cols + j], previous) else {
+                        return false
+                    }
+                    a[i * cols + j] = v
+                }
+            }
+            previous = pivot
+            pivots.append(c)
+            r += 1
+        }
+        last = previous
+        return true
+    }
+}
+
+extension ExactMatrix {
+    /// Each row times the lcm of its denominators: integer rows with the
+    /// same row space. Returns the scaled entries and the scales.
+    func integerRows() -> (entries: [BigInt], scales: [BigInt]) {
+        var out: [BigInt] = []
+        out.reserveCapacity(entries.count)
+        var scales: [BigInt] = []
+        for i in 0..<rows {
+            var l = BigInt(1)
+            for j in 0..<cols {
+                let d = self[i, j].denominator
+                if d != 1 { l = l / l.greatestCommonDivisor(with: d) * d }
+            }
+            scales.append(l)
+            for j in 0..<cols {
+                let e = self[i, j]
+                out.append(l == 1 ? e.numerator : e.numerator * (l / e.denominator))
+            }
+        }
+        return (out, scales)
+    }
+
+    /// Runs fraction-free elimination on `self` (rows scaled to integers)
+    /// with `extra` columns appended, in machine words when they suffice.
+    /// `body` receives the finished elimination and the row scales.
+    func eliminate<R>(appending extra: ExactMatrix? = nil, jordan: Bool,
+                      _ body: (any EliminatedMatrix, [BigInt]) throws(EngineError) -> R) throws(EngineError) -> R {
+        var joined = self
+        if let extra { joined = try hcat(extra) }
+        let (big, scales) = joined.integerRows()
+        let width = joined.cols
+        let small = big.compactMap { b -> Int? in
+            guard let v = Int(exactly: b), v != .min else { return nil }
+            return v
+        }
+        if small.count == big.count {
+            var ff = FractionFree(small, rows: rows, cols: width)
+            if ff.run(pivotColumns: cols, jordan: jordan) { return try body(ff, scales) }
+        }
+        var ff = FractionFree(big, rows: rows, cols: width)
+        guard ff.run(pivotColumns: cols, jordan: jordan) else {
+            throw EngineError.numerical("internal error: inexact fraction-free division")
+        }
+        return try body(ff, scales)
+    }
+
+    /// Columns of `self` then `other` (same number of rows).
+    public func hcat(_ other: ExactMatrix) throws(EngineError) -> ExactMatrix {
+        guard rows == other.rows else {
+            throw EngineError.shapeMismatch("cannot hcat \(rows)×\(cols) and \(other.rows)×\(other.cols): row counts differ")
+        }
+        var out: [Exact] = []
+        out.reserveCapacity(rows * (cols + other.cols))
+        for i in 0..<rows {
+            out.append(contentsOf: entries[(i * cols)..<((i + 1) * cols)])
+            out.append(contentsOf: other.entries[(i * other.cols)..<((i + 1) * other.cols)])
+        }
+        return ExactMatrix(rows: rows, cols: cols + other.cols, entries: out)
+    }
+
+    // MARK: - The operations
+
+    /// The reduced row echelon form and its pivot columns.
+    public func rref() throws(EngineError) -> (matrix: ExactMatrix, pivots: [Int]) {
+        try eliminate(jordan: true) { ff, _ throws(EngineError) in
+            var out = try ExactMatrix(zeros: rows, cols)
+            for i in 0..<ff.pivots.count {
+                for j in 0..<cols { out[i, j] = ff.entry(i, j, times: 1) }
+            }
+            return (out, ff.pivots)
+        }
+    }
+
+    public func rank() throws(EngineError) -> Int {
+        try eliminate(jordan: false) { ff, _ in ff.pivots.count }
+    }
+
+    /// The determinant by Bareiss elimination.
+    public func determinant() throws(EngineError) -> Exact {
+        guard isSquare else { throw EngineError.notSquare(operation: "det", rows: rows, cols: cols) }
+        if rows == 0 { return .one }
+        return try eliminate(jordan: false) { ff, scales throws(EngineError) in
+            guard ff.pivots.count == rows else { return .zero }
+            // det(D·A) = ±(last pivot), D = diag(scales).
+            var scale = BigInt(1)
+            for s in scales { scale *= s }
+            let d = try Exact(1, scale) * ff.entry(rows - 1, cols - 1)
+            return ff.swaps % 2 == 1 ? -d : d
+        }
+    }
+
+    public func inverse() throws(EngineError) -> ExactMatrix {
+        guard isSquare else { throw EngineError.notSquare(operation: "inv", rows: rows, cols: cols) }
+        return try eliminate(appending: try ExactMatrix.identity(rows), jordan: true) { ff, scales throws(EngineError) in
+            guard ff.pivots.count == rows else { throw EngineError.singular(rank: ff.pivots.count, size: rows) }
+            // [D·A | I] -> [p·I | p·(D·A)^-1], and A^-1 = (D·A)^-1 · D.
+            var out = try ExactMatrix(zeros: rows, rows)
+            for i in 0..<rows {
+                for j in 0..<rows { out[i, j] = ff.entry(i, rows + j, times: scales[j]) }
+            }
+            return out
+        }
+    }
+
+    /// The solution X of A·X = B for square, invertible A.
+    public func solve(_ b: ExactMatrix) throws(EngineError) -> ExactMatrix {
+        guard isSquare else { throw EngineError.notSquare(operation: "solve", rows: rows, cols: cols) }
+        guard b.rows == rows else {
+            throw EngineError.shapeMismatch(
+                "cannot solve with a \(rows)×\(cols) matrix and a \(b.rows)×\(b.cols) right-hand side")
+        }
+        return try eliminate(appending: b, jordan: true) { ff, _ throws(EngineError) in
+            guard ff.pivots.count == rows else { throw EngineError.singular(rank: ff.pivots.count, size: rows) }
+            var out = try ExactMatrix(zeros: rows, b.cols)
+            for i in 0..<rows {
+                for j in 0..<b.cols { out[i, j] = ff.entry(i, cols + j, times: 1) }
+            }
+            return out
+        }
+    }
+
+    /// A basis of {x : A·x = 0} as the columns of a cols × (cols - rank)
+    /// matrix: one column per free variable, from the rref (as sympy's
+    /// `nullspace` builds it).
+    public func nullspace() throws(EngineError) -> ExactMatrix {
+        let (r, pivots) = try rref()
+        let free = (0..<cols).filter { !pivots.contains($0) }
+        var out = try ExactMatrix(zeros: cols, free.count)
+        for (k, f) in free.enumerated() {
+            out[f, k] = .one
+            for (i, p) in pivots.enumerated() { out[p, k] = -r[i, f] }
+        }
+        return out
+    }
+}
+
+/// A finished elimination, whatever integer type it ran in.
+protocol EliminatedMatrix {
+    var pivots: [Int] { get }
+    var swaps: Int { get }
+    /// Entry (i, j) as it stands (an integer).
+    func entry(_ i: Int, _ j: Int) -> Exact
+    /// Entry (i, j) times `scale`, divided by the last pivot.
+    func entry(_ i: Int, _ j: Int, times scale: BigInt) -> Exact
+}
+
+extension FractionFree: EliminatedMatrix {
+    func entry(_ i: Int, _ j: Int) -> Exact { a[i * cols + j].times(1, over: .one) }
+
+    func entry(_ i: Int, _ j: Int, times scale: BigInt) -> Exact {
+        scale == 1 ? a[i * cols + j].over(last) : a[i * cols + j].times(scale, over: last)
+    }
+}
