@@ -359,12 +359,14 @@ extension Builtins {
             },
             Builtin("list", [.required("x")],
                     help: """
-                    The elements of a list, range or string (its characters) as a list.
+                    The elements of a list, range or string (its characters) as a list; a matrix gives its rows as lists.
 
                       list(1..4)      # [1, 2, 3, 4]
                       list(0..<3)     # [0, 1, 2]
                       list("héj")     # ["h", "é", "j"]
+                      list([1 2; 3 4])  # [[1, 2], [3, 4]]
                     """) { args throws(Unwind) in
+                if case .matrix(let m) = args[0] { return MatrixValues.toList(m) }
                 if case .record = args[0] {
                     throw args.fail("a record is not a sequence; use keys(r), values(r) or items(r)")
                 }
@@ -610,6 +612,11 @@ struct HashableValue: Hashable {
         case .range(let lo, let hi):
             hasher.combine(6)
             if hi < lo { hasher.combine(-1) } else { hasher.combine(lo); hasher.combine(hi) }
+        case .matrix(let m):
+            hasher.combine(7)
+            hasher.combine(m.rows)
+            hasher.combine(m.cols)
+            for i in 0..<m.rows { for j in 0..<m.cols { hasher.combine(m.entry(i, j).doubleValue) } }
         case .function(let c): hasher.combine(ObjectIdentifier(c))
         case .builtin(let b): hasher.combine(ObjectIdentifier(b))
         case .object(let o): hasher.combine(ObjectIdentifier(o))

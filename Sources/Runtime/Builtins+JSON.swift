@@ -127,6 +127,9 @@ struct JSONWriter {
             }
             try newline(depth)
             out += "}"
+        case .matrix(let m):
+            // A list of rows: exact non-integers as "p/q" strings, as numbers are.
+            try write(MatrixValues.toList(m), depth: depth)
         case .object(let o as JSONConvertible):
             let converted: Value
             do throws(Unwind) { converted = try o.jsonValue() } catch { throw .unwind(error) }

@@ -211,13 +211,15 @@ extension Builtins {
             },
             Builtin("float", [.required("x")],
                     help: """
-                    A number as a float (the nearest Float64); strings are parsed.
+                    A number as a float (the nearest Float64); strings are parsed; a matrix becomes a float matrix.
 
                       float(1/3)      # 0.3333333333333333
                       float("2.5e3")  # 2500.0
                       float("inf")    # inf
+                      float([1 1/2])  # [1.0 0.5]
                     """) { args throws(Unwind) in
                 switch args[0] {
+                case .matrix(let m): return .matrix(.float(m.floatMatrix))
                 case .bool(let b): return .float(b ? 1 : 0)
                 case .string(let s):
                     guard let v = parseNumber(s), let d = Arithmetic.double(v) else {

@@ -11,6 +11,9 @@ extension Interpreter {
         ("Strings", Builtins.strings),
         ("Regular expressions", Builtins.regex),
         ("JSON", Builtins.json),
+        ("Matrices", Builtins.matrices),
+        ("Linear algebra", Builtins.linalg),
+        ("Random matrices", Builtins.matrixRandom),
         ("Randomness", Builtins.random),
         ("Time and checks", Builtins.system),
     ]

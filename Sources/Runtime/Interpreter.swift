@@ -297,10 +297,14 @@ public final class Interpreter {
 
     // MARK: - Matrices
 
-    /// Builds a matrix from literal entries. Matrix values arrive with the
-    /// matrices module; until then this is an honest error.
+    /// Builds a matrix from literal entries (numbers, or matrices as blocks).
     func makeMatrix(_ rows: [[Value]], at location: SourceLocation) throws(Unwind) -> Value {
-        throw error("matrix values are not available yet (matrix literals parse; the matrix type is next)", at: location)
+        do {
+            return try MatrixValues.fromRows(rows)
+        } catch {
+            if case .error(let e) = error, e.location == nil { e.location = location }
+            throw error
+        }
     }
 }
 

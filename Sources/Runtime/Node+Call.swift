@@ -187,6 +187,15 @@ func getField(_ v: Value, _ name: String, vm: Interpreter) throws(Unwind) -> Val
         var message = "\(o.typeName) has no field '\(name)'"
         if let guess = closestName(to: name, in: o.memberNames) { message += "; did you mean '\(guess)'?" }
         throw fail(message)
+    case .matrix(let m):
+        switch name {
+        // The transpose: A.T, as in numpy (transpose(A) is the same).
+        case "T": return .matrix(m.transposed)
+        case "rows": return .int(m.rows)
+        case "cols": return .int(m.cols)
+        case "shape": return .list([.int(m.rows), .int(m.cols)])
+        default: throw fail("matrix has no field '\(name)' (fields: T, rows, cols, shape)")
+        }
     case .range(let lo, let hi):
         switch name {
         // Both ends are inclusive: (0..<5).hi is 4.

@@ -247,8 +247,9 @@ final class MatrixNode: Node {
             var values: [Value] = []
             for node in row {
                 let v = try node.eval(vm)
-                guard Arithmetic.isNumber(v) else {
-                    throw vm.error("matrix entries must be numbers, got \(v.typeName)", at: node.location)
+                guard Arithmetic.isNumber(v) || v.isMatrix else {
+                    throw vm.error("matrix entries must be numbers (or matrices, as blocks), got \(article(v.typeName))",
+                                   at: node.location)
                 }
                 values.append(v)
             }

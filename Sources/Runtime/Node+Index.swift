@@ -5,6 +5,8 @@ enum Key {
     case index(Value)
     case slice(Value?, Value?)
     case field(String)
+    /// Several subscripts at once: `A[i, j]`.
+    case multi([Key])
 }
 
 /// `x[i]`, `x[a:b]`, `r["key"]`.
@@ -29,6 +31,9 @@ final class IndexNode: Node {
             do { return try getIndex(v, .index(i)) } catch { throw located(error) }
         }
         let keys = try evalKeys(subscripts, vm)
+        if case .matrix(let m) = v {
+            do { return try MatrixValues.get(m, keys) } catch { throw located(error) }
+        }
         guard keys.count == 1 else {
             throw vm.error("\(v.typeName) takes one subscript, got \(keys.count)", at: location)
         }
@@ -98,6 +103,10 @@ func getIndex(_ v: Value, _ key: Key) throws(Unwind) -> Value {
         let (span, overflow) = hi.subtractingReportingOverflow(lo)
         let length = hi < lo ? "0" : (overflow || span == .max ? "more than 2^63" : String(span + 1))
         throw fail("index \(k) out of range for range of length \(length)")
+    case (.matrix(let m), .index), (.matrix(let m), .slice):
+        return try MatrixValues.get(m, [key])
+    case (.matrix(let m), .multi(let keys)):
+        return try MatrixValues.get(m, keys)
     case (.range, .slice):
         throw fail("ranges cannot be sliced; take a slice of list(r), or write the range you want")
     case (.record, .index(.string(let name))):
@@ -127,6 +136,20 @@ func setPath(_ container: inout Value, _ keys: ArraySlice<Key>,
         return
     }
     let rest = keys.dropFirst()
+    if case .matrix(var m) = container {
+        guard rest.isEmpty else { throw fail("a matrix entry is a number; it has no parts to assign to") }
+        let matrixKeys: [Key]
+        switch key {
+        case .multi(let ks): matrixKeys = ks
+        case .index, .slice: matrixKeys = [key]
+        case .field(let name): throw fail("cannot set field '\(name)' on a matrix")
+        }
+        let new = try update(try MatrixValues.get(m, matrixKeys))
+        container = .nil  // m is now the only reference: written in place
+        defer { container = .matrix(m) }
+        try MatrixValues.set(&m, matrixKeys, new)
+        return
+    }
     switch key {
     case .index(let i):
         if case .list = container {
@@ -150,6 +173,8 @@ func setPath(_ container: inout Value, _ keys: ArraySlice<Key>,
         try setField(&container, name, rest, update)
     case .slice:
         throw fail("cannot assign to a slice")
+    case .multi(let ks):
+        throw fail("\(container.typeName) takes one subscript, got \(ks.count)")
     }
 }
 
@@ -196,10 +221,7 @@ final class AssignPathNode: Node {
             case .field(let name): keys.append(.field(name))
             case .index(let subs):
                 let evaluated = try evalKeys(subs, vm)
-                guard evaluated.count == 1 else {
-                    throw vm.error("assignment takes one subscript, got \(evaluated.count)", at: location)
-                }
-                keys.append(evaluated[0])
+                keys.append(evaluated.count == 1 ? evaluated[0] : .multi(evaluated))
             }
         }
         let rhs = try value.eval(vm)

@@ -331,7 +331,10 @@ func applyBinary(_ op: BinaryOp, _ a: Value, _ b: Value) throws(Unwind) -> Value
     case .modulo: return try Arithmetic.modulo(a, b)
     case .power: return try Arithmetic.power(a, b)
     case .elementMultiply, .elementDivide:
-        throw fail("'\(op.rawValue)' applies to matrices, got \(a.typeName) and \(b.typeName)")
+        guard a.isMatrix || b.isMatrix else {
+            throw fail("'\(op.rawValue)' applies to matrices, got \(a.typeName) and \(b.typeName)")
+        }
+        return try MatrixValues.binary(op.rawValue, a, b)
     case .equal: return .bool(Value.equal(a, b))
     case .notEqual: return .bool(!Value.equal(a, b))
     case .less: return .bool(try Arithmetic.compare(a, b, "<") < 0)

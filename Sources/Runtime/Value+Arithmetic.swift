@@ -98,7 +98,10 @@ enum Arithmetic {
     }
 
     static func divide(_ a: Value, _ b: Value) throws(Unwind) -> Value {
-        guard let x = number(a), let y = number(b) else { throw operandError("/", a, b) }
+        guard let x = number(a), let y = number(b) else {
+            if a.isMatrix || b.isMatrix { return try MatrixValues.binary("/", a, b) }
+            throw operandError("/", a, b)
+        }
         switch (x, y) {
         case (.exact(let p), .exact(let q)):
             do { return Value(try p.dividing(by: q)) } catch { throw fail("division by zero") }
@@ -154,7 +157,10 @@ enum Arithmetic {
     static let maxProductBits = 1_000_000
 
     static func power(_ a: Value, _ b: Value) throws(Unwind) -> Value {
-        guard let x = number(a), let y = number(b) else { throw operandError("^", a, b) }
+        guard let x = number(a), let y = number(b) else {
+            if a.isMatrix || b.isMatrix { return try MatrixValues.binary("^", a, b) }
+            throw operandError("^", a, b)
+        }
         switch (x, y) {
         case (.exact(let base), .exact(let exponent)) where exponent.isInteger:
             guard let e = Int(exactly: exponent.numerator) else {
@@ -199,6 +205,7 @@ enum Arithmetic {
         case .bigint(let b): return Value(-b)
         case .rational(let q): return .rational(-q)
         case .float(let d): return .float(-d)
+        case .matrix(let m): return .matrix(m.negated())
         default: throw fail("cannot negate \(a.typeName)")
         }
     }
@@ -206,7 +213,10 @@ enum Arithmetic {
     static func numeric(_ op: String, _ a: Value, _ b: Value,
                         exact: (Rational, Rational) -> Rational,
                         float: (Double, Double) -> Double) throws(Unwind) -> Value {
-        guard let x = number(a), let y = number(b) else { throw operandError(op, a, b) }
+        guard let x = number(a), let y = number(b) else {
+            if a.isMatrix || b.isMatrix { return try MatrixValues.binary(op, a, b) }
+            throw operandError(op, a, b)
+        }
         switch (x, y) {
         case (.exact(let p), .exact(let q)):
             // Integers stay integers without a detour through fractions.

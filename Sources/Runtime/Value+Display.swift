@@ -59,6 +59,8 @@ extension Value {
             }
             out += "}"
         case .range(let lo, let hi): out += "\(lo)..\(hi)"
+        // At top level the aligned, multi-line form; inside lists and records one line.
+        case .matrix(let m): out += depth == 0 ? m.formatted() : m.inlineText
         case .function(let c):
             let name = c.proto.name.isEmpty ? "" : " " + c.proto.name
             out += "<fn\(name)(\(c.proto.parameterNames.joined(separator: ", ")))>"

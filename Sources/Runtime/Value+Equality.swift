@@ -52,6 +52,7 @@ extension Value {
                 guard let other = y.fields[key], equal(value, other) else { return false }
             }
             return true
+        case (.matrix(let x), .matrix(let y)): return x == y
         case (.range(let a1, let b1), .range(let a2, let b2)):
             return (a1 == a2 && b1 == b2) || (b1 < a1 && b2 < a2)
         case (.function(let x), .function(let y)): return x === y

@@ -22,6 +22,8 @@ public enum Value {
     case string(String)
     case list([Value])
     case record(Record)
+    /// A matrix: exact (integers and rationals) or float (Float64).
+    indirect case matrix(Matrix)
     /// An inclusive integer range `lo..hi` (empty when hi < lo).
     case range(Int, Int)
     case function(Closure)
@@ -72,6 +74,7 @@ extension Value {
         case .list: return "list"
         case .record: return "record"
         case .range: return "range"
+        case .matrix: return "matrix"
         case .function, .builtin: return "function"
         case .object(let o): return o.typeName
         case .cell(let c): return c.value.typeName

@@ -44,11 +44,16 @@ extension Matrix {
         for (r, i) in shownRows.enumerated() {
             out += r == 0 ? "[ " : "  "
             if i == nil {
-                out += columns.map { Matrix.centered("⋮", width: $0[r].count) }.joined(separator: "  ")
+                out += columns.map { String(repeating: " ", count: max(0, $0[r].count - 1)) + "⋮" }.joined(separator: "  ")
             } else {
                 out += columns.map { $0[r] }.joined(separator: "  ")
             }
-            if r == shownRows.count - 1 { out += " ]" } else { out += "\n" }
+            if r == shownRows.count - 1 {
+                while out.last == " " { out.removeLast() }
+                out += " ]"
+            } else {
+                out += "\n"
+            }
         }
         // Trailing spaces on the ⋮ line are noise.
         return out.split(separator: "\n", omittingEmptySubsequences: false)
@@ -87,9 +92,13 @@ extension Matrix {
         }
     }
 
-    /// Aligns a column of floats on the decimal point; entries without one
-    /// (`1e-12`, `inf`, `nan`) align as if it followed them.
+    /// Aligns a column of floats on the decimal point; `inf` and `nan`
+    /// align as if it followed them. A column with an entry in scientific
+    /// notation is right-aligned instead: its digits do not line up anyway.
     static func alignDecimal(_ texts: [String?]) -> [String] {
+        if texts.contains(where: { $0?.contains("e") == true && $0 != "-inf" && $0 != "inf" }) {
+            return alignRight(texts)
+        }
         func split(_ t: String) -> (Substring, Substring) {
             if t.contains("e") || !t.contains(".") { return (Substring(t), "") }
             let dot = t.firstIndex(of: ".") ?? t.endIndex
@@ -103,10 +112,5 @@ extension Matrix {
             return String(repeating: " ", count: left - l.count) + l + r
                 + String(repeating: " ", count: right - r.count)
         }
-    }
-
-    static func centered(_ s: String, width: Int) -> String {
-        let pad = max(0, width - s.count)
-        return String(repeating: " ", count: pad - pad / 2) + s + String(repeating: " ", count: pad / 2)
     }
 }

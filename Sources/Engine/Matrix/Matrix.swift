@@ -138,7 +138,7 @@ public enum Matrix: Sendable {
             let base = k < 0 ? try m.inverse() : m
             return .exact(try base.power(k.magnitude))
         case .float(let m):
-            var base = m  // PENDING-LAPACK: k < 0 ? try m.inverse() : m
+            var base = k < 0 ? try m.inverse() : m
             var result = try FloatMatrix.identity(rows)
             var e = k.magnitude
             while e > 0 {
