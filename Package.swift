@@ -38,7 +38,10 @@ let package = Package(
             ],
             path: "Sources/Engine",
             exclude: ["README.md"],
-            swiftSettings: optimize),
+            // The model's kernels are hot loops: optimise them in debug builds
+            // too, or `swift test` (debug) trains 10-50x slower. -enable-testing
+            // still comes from the debug configuration, so @testable works.
+            swiftSettings: optimize + [.unsafeFlags(["-O"])]),
         .target(
             name: "Runtime",
             dependencies: [

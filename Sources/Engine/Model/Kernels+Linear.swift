@@ -1,0 +1,93 @@
+import COpenBLAS
+
+/// Matrix products (through cblas_sgemm) and the linear layer y = x·W + b
+/// with W in Conv1D layout [in, out].
+extension Kernels {
+    /// C = alpha·op(A)·op(B) + beta·C, row-major, op(A) [m, k], op(B) [k, n].
+    /// Large products are split into blocks of rows (or columns) for the
+    /// workers, or handed to OpenBLAS's threads, per `ModelThreading.matmul`.
+    static func gemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int,
+                     alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+                     b: UnsafePointer<Float>, ldb: Int,
+                     beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m == 0 || n == 0 { return }
+        let work = m * n * k
+        let workers = ModelThreading.workers
+        if ModelThreading.matmul == .blasThreads || workers == 1 || work < 1 << 18 {
+            // Tiny products stay on one thread; OpenBLAS makes the same call.
+            Parallel.setBlasThreads(ModelThreading.matmul == .blasThreads ? workers : 1)
+            gemmCall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
+        if m >= n {
+            Parallel.forEachChunk(m, costPerItem: n * k) { _, rows in
+                let aStart = transA ? a + rows.lowerBound : a + rows.lowerBound * lda
+                gemmCall(transA, transB, rows.count, n, k, alpha, aStart, lda, b, ldb,
+                         beta, c + rows.lowerBound * ldc, ldc)
+            }
+        } else {
+            Parallel.forEachChunk(n, costPerItem: m * k) { _, columns in
+                let bStart = transB ? b + columns.lowerBound * ldb : b + columns.lowerBound
+                gemmCall(transA, transB, m, columns.count, k, alpha, a, lda, bStart, ldb,
+                         beta, c + columns.lowerBound, ldc)
+            }
+        }
+    }
+
+    @inline(__always)
+    static func gemmCall(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int,
+                         _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+                         _ b: UnsafePointer<Float>, _ ldb: Int,
+                         _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        if m == 0 || n == 0 { return }
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
+                    beta, c, Int32(ldc))
+    }
+
+    /// out[rows, outC] = inp[rows, inC]·weight[inC, outC] + bias.
+    /// With `accumulate`, adds to what `out` holds (the residual stream).
+    static func linearForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                              weight: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                              rows: Int, inC: Int, outC: Int, accumulate: Bool = false) {
+        var beta: Float = accumulate ? 1 : 0
+        if let bias {
+            // Seed each row with the bias so sgemm adds the product on top.
+            Parallel.forEachChunk(rows, costPerItem: outC) { _, range in
+                for r in range {
+                    let row = out + r * outC
+                    if accumulate {
+                        for o in 0..<outC { row[o] += bias[o] }
+                    } else {
+                        row.update(from: bias, count: outC)
+                    }
+                }
+            }
+            beta = 1
+        }
+        gemm(m: rows, n: outC, k: inC, a: inp, lda: inC, b: weight, ldb: outC, beta: beta, c: out, ldc: outC)
+    }
+
+    /// Backward of `linearForward`: dinp = dout·Wᵀ (overwritten),
+    /// dweight += inpᵀ·dout, dbias += column sums of dout.
+    static func linearBackward(dinp: UnsafeMutablePointer<Float>?, dweight: UnsafeMutablePointer<Float>,
+                               dbias: UnsafeMutablePointer<Float>?,
+                               dout: UnsafePointer<Float>, inp: UnsafePointer<Float>,
+                               weight: UnsafePointer<Float>, rows: Int, inC: Int, outC: Int) {
+        if let dinp {
+            gemm(transB: true, m: rows, n: inC, k: outC, a: dout, lda: outC, b: weight, ldb: outC,
+                 beta: 0, c: dinp, ldc: inC)
+        }
+        gemm(transA: true, m: inC, n: outC, k: rows, a: inp, lda: inC, b: dout, ldb: outC,
+             beta: 1, c: dweight, ldc: outC)
+        if let dbias {
+            // Split by column so each worker owns its part of dbias.
+            Parallel.forEachChunk(outC, costPerItem: rows) { _, columns in
+                for r in 0..<rows {
+                    let row = dout + r * outC
+                    for o in columns { dbias[o] += row[o] }
+                }
+            }
+        }
+    }
+}
