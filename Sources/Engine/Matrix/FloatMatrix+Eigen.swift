@@ -25,7 +25,7 @@ extension FloatMatrix {
         let largest = entries.reduce(0.0) { Swift.max($0, abs($1)) }
         let allowed = Self.symmetryTolerance * largest
         for i in 0..<n {
-            for j in (i + 1)..<Swift.max(i + 1, n) where abs(entries[i * n + j] - entries[j * n + i]) > allowed {
+            for j in (i + 1)..<n where abs(entries[i * n + j] - entries[j * n + i]) > allowed {
                 throw EngineError.invalidArgument("eig needs a symmetric matrix")
             }
         }

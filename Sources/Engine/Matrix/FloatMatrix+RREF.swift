@@ -29,7 +29,7 @@ extension FloatMatrix {
             // Partial pivoting: the largest entry at or below `row` in this column.
             var best = row
             var bestSize = abs(a[row * n + column])
-            for i in (row + 1)..<Swift.max(row + 1, m) where abs(a[i * n + column]) > bestSize {
+            for i in (row + 1)..<m where abs(a[i * n + column]) > bestSize {
                 best = i
                 bestSize = abs(a[i * n + column])
             }
@@ -42,13 +42,13 @@ extension FloatMatrix {
                 for j in column..<n { a.swapAt(row * n + j, best * n + j) }
             }
             let pivot = a[row * n + column]
-            for j in (column + 1)..<Swift.max(column + 1, n) { a[row * n + j] /= pivot }
+            for j in (column + 1)..<n { a[row * n + j] /= pivot }
             a[row * n + column] = 1
             // Columns left of `column` are already zero in the pivot row.
             for i in 0..<m where i != row {
                 let factor = a[i * n + column]
                 if factor == 0 { continue }
-                for j in (column + 1)..<Swift.max(column + 1, n) { a[i * n + j] -= factor * a[row * n + j] }
+                for j in (column + 1)..<n { a[i * n + j] -= factor * a[row * n + j] }
                 a[i * n + column] = 0
             }
             pivots.append(column)

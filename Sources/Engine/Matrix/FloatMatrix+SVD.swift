@@ -175,7 +175,8 @@ extension FloatMatrix {
     /// singular values are at or below `tolerance` (absolute, the same
     /// threshold as `rank(tolerance:)`; by default S.max · max(m, n) · ε,
     /// scipy's default), plus those without a singular value when m < n.
-    /// Needs the full V, so LAPACK `dgesdd` with `jobz = 'A'`.
+    /// Needs the full V: LAPACK `dgesdd` with `jobz = 'S'` when m ≥ n (the
+    /// reduced V is square then), `'A'` when m < n (the full U is only m×m).
     public func nullspace(tolerance: Double? = nil) throws(EngineError) -> FloatMatrix {
         try Self.requireTolerance(tolerance, "nullspace")
         try requireLapackInput("nullspace")
@@ -183,11 +184,11 @@ extension FloatMatrix {
         if n == 0 { return try FloatMatrix(zeros: 0, 0) }
         if m == 0 { return try FloatMatrix.identity(n) }
         _ = try checkedCount(n, n)  // the full V is n×n
-        let factors = try divideAndConquerSVD(job: "A", "nullspace")
+        let factors = try divideAndConquerSVD(job: m >= n ? "S" : "A", "nullspace")
         let s = factors.values
         let threshold = tolerance ?? (s.first ?? 0) * Double(Swift.max(m, n)) * Double.ulpOfOne
         let rank = s.reduce(0) { $1 > threshold ? $0 + 1 : $0 }
-        // factors.left is Aᵀ's full U, i.e. A's full V, n×n column-major;
+        // factors.left is Aᵀ's U, n×n either way, i.e. A's full V, column-major;
         // the null space is spanned by its columns rank..<n.
         var basis = try FloatMatrix(zeros: n, n - rank)
         for j in 0..<(n - rank) {
