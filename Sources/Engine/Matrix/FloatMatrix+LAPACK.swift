@@ -40,16 +40,12 @@ func checkLapackArguments(_ info: LapackInt, _ routine: String, _ operation: Str
 /// A workspace buffer sized from a LAPACK query (`lwork = -1` returns the
 /// optimal size in `work[0]`), never smaller than the documented `minimum`.
 func lapackWorkspace(_ optimal: Double, minimum: Int, _ operation: String) throws(EngineError) -> [Double] {
-    var count = Swift.max(minimum, 1)
-    if optimal.isFinite, optimal > 0, optimal < Double(maxLapackWorkspace) {
-        count = Swift.max(count, Int(optimal.rounded(.up)))
-    } else if optimal >= Double(maxLapackWorkspace) {
-        count = maxLapackWorkspace + 1
+    // Compared as Doubles: a huge query result must not trap converting to Int.
+    let requested = Swift.max(Double(Swift.max(minimum, 1)), optimal.isFinite ? optimal.rounded(.up) : 0)
+    guard requested <= Double(Swift.min(maxLapackWorkspace, Int(LapackInt.max))) else {
+        throw EngineError.tooLarge("\(operation) needs more than \(maxLapackWorkspace) numbers of LAPACK workspace")
     }
-    guard count <= maxLapackWorkspace, count <= Int(LapackInt.max) else {
-        throw EngineError.tooLarge("\(operation) workspace of \(count) numbers")
-    }
-    return [Double](repeating: 0, count: count)
+    return [Double](repeating: 0, count: Int(requested))
 }
 
 extension FloatMatrix {
