@@ -602,11 +602,24 @@ public struct Parser {
         if rows.count == 1 && !juxtaposed {
             return Expr(.list(rows[0]), open.location)
         }
+        // Ragged rows are a syntax error when every entry is a number; an
+        // entry that may be a matrix is a block ([A b], [A; r]), whose
+        // shapes are checked when the literal is evaluated.
         let width = rows[0].count
-        for (i, row) in rows.enumerated() where row.count != width {
+        for (i, row) in rows.enumerated() where row.count != width && rows.allSatisfy({ $0.allSatisfy(isNumberLiteral) }) {
             throw report("matrix row \(i + 1) has \(row.count) \(row.count == 1 ? "entry" : "entries") but row 1 has \(width)", at: open)
         }
         return Expr(.matrix(rows), open.location)
+    }
+
+    /// A number written out: `3`, `-1/2`, `2.5e3` (never a matrix).
+    func isNumberLiteral(_ e: Expr) -> Bool {
+        switch e.kind {
+        case .integer, .float: return true
+        case .unary(_, let x): return isNumberLiteral(x)
+        case .binary(_, let a, let b): return isNumberLiteral(a) && isNumberLiteral(b)
+        default: return false
+        }
     }
 
     func canStartExpression(_ kind: TokenKind) -> Bool {

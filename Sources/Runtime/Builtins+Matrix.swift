@@ -18,7 +18,15 @@ extension Arguments {
 
     /// Runs engine code, turning its errors into this builtin's errors.
     func engine<T>(_ body: () throws(EngineError) -> T) throws(Unwind) -> T {
-        do { return try body() } catch { throw fail(error.message) }
+        do { return try body() } catch {
+            // "inv needs a square matrix" reads "inv: needs a square matrix" here.
+            var message = error.message
+            for prefix in [builtin.name + ": ", builtin.name + " "] where message.hasPrefix(prefix) {
+                message.removeFirst(prefix.count)
+                break
+            }
+            throw fail(message)
+        }
     }
 
     /// A non-negative dimension.

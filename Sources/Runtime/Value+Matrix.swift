@@ -201,7 +201,8 @@ enum MatrixValues {
                     guard let k = e.smallInteger else { throw fail("matrix exponent \(b.display()) is too large") }
                     return .matrix(try x.power(k))
                 case "+", "-":
-                    throw fail("cannot \(op == "+" ? "add" : "subtract") a number \(op == "+" ? "to" : "from") a matrix; write A \(op) c * ones(\(x.rows), \(x.cols)) for every entry, or A \(op) c * eye(\(x.rows)) for the diagonal")
+                    let diagonal = x.isSquare ? ", or A \(op) c * eye(\(x.rows)) for the diagonal" : ""
+                    throw fail("cannot \(op == "+" ? "add" : "subtract") a number \(op == "+" ? "to" : "from") a matrix; write A \(op) c * ones(\(x.rows), \(x.cols)) for every entry\(diagonal)")
                 default: break
                 }
             case (_, .matrix(let y)):
