@@ -219,12 +219,12 @@ extension ExactMatrix {
 
     public func inverse() throws(EngineError) -> ExactMatrix {
         guard isSquare else { throw EngineError.notSquare(operation: "inv", rows: rows, cols: cols) }
-        return try eliminate(appending: try ExactMatrix.identity(rows), jordan: true) { ff, scales throws(EngineError) in
+        return try eliminate(appending: try ExactMatrix.identity(rows), jordan: true) { ff, _ throws(EngineError) in
             guard ff.pivots.count == rows else { throw EngineError.singular(rank: ff.pivots.count, size: rows) }
-            // [D·A | I] -> [p·I | p·(D·A)^-1], and A^-1 = (D·A)^-1 · D.
+            // The scaling covers the whole row: [D·A | D] -> [p·I | p·(D·A)⁻¹·D] = [p·I | p·A⁻¹].
             var out = try ExactMatrix(zeros: rows, rows)
             for i in 0..<rows {
-                for j in 0..<rows { out[i, j] = ff.entry(i, rows + j, times: scales[j]) }
+                for j in 0..<rows { out[i, j] = ff.entry(i, rows + j, times: 1) }
             }
             return out
         }
