@@ -148,6 +148,34 @@ extension ExactMatrix {
         return (out, scales)
     }
 
+    /// `integerRows` in machine words, or nil when a scaled entry or a
+    /// row's lcm does not fit (then the BigInt version runs).
+    func smallIntegerRows() -> (entries: [Int], scales: [Int])? {
+        var out = [Int](repeating: 0, count: entries.count)
+        var scales = [Int](repeating: 1, count: rows)
+        for i in 0..<rows {
+            var l = 1
+            for j in 0..<cols {
+                switch entries[i * cols + j] {
+                case .small(_, 1): continue
+                case .small(_, let d):
+                    let (scaled, overflow) = (l / gcd(l, d)).multipliedReportingOverflow(by: d)
+                    if overflow { return nil }
+                    l = scaled
+                case .big: return nil
+                }
+            }
+            scales[i] = l
+            for j in 0..<cols {
+                guard case .small(let n, let d) = entries[i * cols + j] else { return nil }
+                let (v, overflow) = n.multipliedReportingOverflow(by: l / d)
+                if overflow || v == .min { return nil }
+                out[i * cols + j] = v
+            }
+        }
+        return (out, scales)
+    }
+
     /// Runs fraction-free elimination on `self` (rows scaled to integers)
     /// with `extra` columns appended, in machine words when they suffice.
     /// `body` receives the finished elimination and the row scales.
@@ -155,16 +183,12 @@ extension ExactMatrix {
                       _ body: (any EliminatedMatrix, [BigInt]) throws(EngineError) -> R) throws(EngineError) -> R {
         var joined = self
         if let extra { joined = try hcat(extra) }
-        let (big, scales) = joined.integerRows()
         let width = joined.cols
-        let small = big.compactMap { b -> Int? in
-            guard let v = Int(exactly: b), v != .min else { return nil }
-            return v
-        }
-        if small.count == big.count {
+        if let (small, scales) = joined.smallIntegerRows() {
             var ff = FractionFree(small, rows: rows, cols: width)
-            if ff.run(pivotColumns: cols, jordan: jordan) { return try body(ff, scales) }
+            if ff.run(pivotColumns: cols, jordan: jordan) { return try body(ff, scales.map { BigInt($0) }) }
         }
+        let (big, scales) = joined.integerRows()
         var ff = FractionFree(big, rows: rows, cols: width)
         guard ff.run(pivotColumns: cols, jordan: jordan) else {
             throw EngineError.numerical("internal error: inexact fraction-free division")
