@@ -43,12 +43,24 @@ extension Int: EliminationInteger {
             let (q, r) = small.quotientAndRemainder(dividingBy: previous)
             return r == 0 && q != .min ? q : nil
         }
-        let (q, r) = numerator.quotientAndRemainder(dividingBy: Int128(previous))
-        guard r == 0, let result = Int(exactly: q), result != .min else { return nil }
-        return result
+        // A 128-by-64-bit hardware division (Int128's `/` is a library
+        // call); it cannot trap because the quotient is checked to fit first.
+        let magnitude = numerator.magnitude, divisor = UInt64(previous.magnitude)
+        let high = UInt64(truncatingIfNeeded: magnitude >> 64), low = UInt64(truncatingIfNeeded: magnitude)
+        guard high < divisor else { return nil }
+        let (q, r) = divisor.dividingFullWidth((high: high, low: low))
+        guard r == 0, q <= UInt64(Int.max) else { return nil }
+        return (numerator < 0) != (previous < 0) ? -Int(q) : Int(q)
     }
 
-    func over(_ divisor: Int) -> Exact { Exact(wide: Int128(self), Int128(divisor)) }
+    func over(_ divisor: Int) -> Exact {
+        // Neither side is Int.min (never stored), so negation is safe and
+        // the reduction stays in 64 bits.
+        if divisor == 1 { return .small(self, 1) }
+        let g = gcd(self, divisor)
+        let sign = divisor < 0 ? -1 : 1
+        return .small(sign * (self / g), sign * (divisor / g))
+    }
 
     func times(_ scale: BigInt, over divisor: Int) -> Exact {
         if let s = Int(exactly: scale) {
@@ -107,10 +119,20 @@ struct FractionFree<T: EliminationInteger> {
             let pivot = a[r * cols + c]
             // Forward elimination leaves columns left of c alone: they are
             // zero in the pivot row and in every row below it.
-            let firstColumn = jordan ? 0 : c
             for i in (jordan ? 0 : r + 1)..<rows where i != r {
                 let f = a[i * cols + c]
-                for j in firstColumn..<cols {
+                // Left of c the pivot row is zero, so an entry there only
+                // scales (p·a/prev), and a zero stays zero; below the pivot
+                // row everything left of c is already zero.
+                if i < r {
+                    for j in 0..<c where !a[i * cols + j].isZero {
+                        guard let v = T.bareissUpdate(pivot, a[i * cols + j], f, a[r * cols + j], previous) else {
+                            return false
+                        }
+                        a[i * cols + j] = v
+                    }
+                }
+                for j in c..<cols {
                     guard let v = T.bareissUpdate(pivot, a[i * cols + j], f, a[r * cols + j], previous) else {
                         return false
                     }
