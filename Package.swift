@@ -61,6 +61,12 @@ let package = Package(
             path: "Sources/pivot",
             exclude: ["README.md"],
             swiftSettings: optimize),
+        // Drives the transformer for scripts/bench/model and scripts/check/hf_interop.py.
+        .executableTarget(
+            name: "pivot-bench-model",
+            dependencies: ["Engine", "COpenBLAS"],
+            path: "scripts/bench/model-swift",
+            swiftSettings: optimize),
         // Runs the golden tests (Tests/golden/**.pv) against the built binary.
         .executableTarget(
             name: "pivot-golden",
