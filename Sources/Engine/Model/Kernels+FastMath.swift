@@ -13,8 +13,15 @@ extension Kernels {
     /// built from the exponent bits. Inputs are clamped to [-87.3, 88.3].
     @inline(__always)
     static func exp(_ input: Vec) -> Vec {
-        let x = input.clamped(lowerBound: Vec(repeating: -87.3), upperBound: Vec(repeating: 88.3))
-        let n = (x * 1.442_695_04).rounded(.toNearestOrEven)
+        // Lane by lane: the stdlib's generic `clamped` is not specialised.
+        var x = input
+        for i in 0..<8 { x[i] = Swift.min(Swift.max(input[i], -87.3), 88.3) }
+        // Adding 1.5·2^23 rounds x·log2(e) to an integer n held in the low
+        // mantissa bits (the stdlib's generic float-to-int vector conversion
+        // is not specialised and costs more than the whole polynomial).
+        let magic = Vec(repeating: 12_582_912)
+        let shifted = x * 1.442_695_04 + magic
+        let n = shifted - magic
         var r = x - n * 0.693_359_375
         r = r + n * 2.121_944_4e-4
         var p = Vec(repeating: 1.987_569_15e-4)
@@ -24,7 +31,8 @@ extension Kernels {
         p = p * r + 1.666_666_55e-1
         p = p * r + 5.000_000_12e-1
         p = p * (r * r) + r + 1
-        let bits = (SIMD8<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
+        let integer = unsafeBitCast(shifted, to: SIMD8<Int32>.self) &- 0x4B40_0000
+        let bits = (integer &+ 127) &<< 23
         return p * unsafeBitCast(bits, to: Vec.self)
     }
 
