@@ -39,7 +39,8 @@ extension Int: EliminationInteger {
             if a == 0 { return 0 }
         }
         let numerator = Int128(p) * Int128(a) - Int128(f) * Int128(b)
-        if let small = Int(exactly: numerator) {
+        // (Int.min / -1 would trap: that case takes the wide path.)
+        if let small = Int(exactly: numerator), small != .min {
             let (q, r) = small.quotientAndRemainder(dividingBy: previous)
             return r == 0 && q != .min ? q : nil
         }
