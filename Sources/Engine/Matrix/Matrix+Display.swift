@@ -36,7 +36,7 @@ extension Matrix {
                 columns.append(shownRows.map { _ in "…" })
                 continue
             }
-            let texts = shownRows.map { i in i.map { Matrix.entryText(entry($0, j)) } }
+            let texts = shownRows.map { i in i.map { Matrix.shortened(Matrix.entryText(entry($0, j))) } }
             columns.append(isExact ? Matrix.alignRight(texts) : Matrix.alignDecimal(texts))
         }
 
@@ -59,6 +59,17 @@ extension Matrix {
         return out.split(separator: "\n", omittingEmptySubsequences: false)
             .map { line in String(line.reversed().drop(while: { $0 == " " }).reversed()) }
             .joined(separator: "\n")
+    }
+
+    /// Entries longer than this show their ends and their length (display
+    /// only: `json` and indexing give the full value).
+    public static let maxEntryWidth = 40
+
+    /// `179002389405…015626 (86271 digits)` for an entry too long to align.
+    static func shortened(_ text: String) -> String {
+        guard text.count > maxEntryWidth else { return text }
+        let digits = text.filter(\.isNumber).count
+        return "\(text.prefix(12))…\(text.suffix(6)) (\(digits) digits)"
     }
 
     /// The one-line form used inside lists and records: `[1 2; 3 4]`.
