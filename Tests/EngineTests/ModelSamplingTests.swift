@@ -10,7 +10,7 @@ final class ModelSamplingTests: XCTestCase {
         let model = try GPTModel(config: config, seed: 3)
         let prompts: [[Int32]] = [[10, 20, 30], [40, 50, 60, 70, 80]]
         let continuations: [[Int32]] = [[1, 2, 3, 4], [5, 6]]
-        let cache = KVCache(layers: 2, sequences: 2, capacity: 12, C: 16)
+        let cache = KVCache(layers: 2, sequences: 2, capacity: 12, C: 16, heads: 4)
         var stepLogits = try model.prefill(prompts: prompts, slots: [0, 1], cache: cache)
         let buffers = GPTModel.DecodeBuffers(rows: 2, config: config, capacity: 12)
         var seen: [[Float]] = [Array(stepLogits[0..<259]), Array(stepLogits[259...])]

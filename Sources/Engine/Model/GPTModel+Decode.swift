@@ -1,12 +1,10 @@
-import COpenBLAS
-
 /// Incremental forward passes over a KV cache: a prompt prefill (the full
 /// forward, keeping keys and values) and one-token decode steps.
 extension GPTModel {
     /// Buffers for decode steps of up to `rows` sequences, made once per
     /// generation and reused for every token.
     final class DecodeBuffers {
-        let x, ln, qkv, attnOut, fc, lnf, logits, scores: FloatBuffer
+        let x, ln, qkv, attnOut, fc, fcGelu, lnf, logits, scores: FloatBuffer
         let mean, rstd: FloatBuffer
         init(rows: Int, config: GPTConfig, capacity: Int) {
             let C = config.dim
@@ -15,6 +13,7 @@ extension GPTModel {
             qkv = FloatBuffer(count: rows * 3 * C)
             attnOut = FloatBuffer(count: rows * C)
             fc = FloatBuffer(count: rows * 4 * C)
+            fcGelu = FloatBuffer(count: rows * 4 * C)
             lnf = FloatBuffer(count: rows * C)
             logits = FloatBuffer(count: rows * config.vocabSize)
             scores = FloatBuffer(count: ModelThreading.workers * capacity)
@@ -87,15 +86,9 @@ extension GPTModel {
                 let scores = buffers.scores.pointer + worker * cache.capacity
                 for job in jobs {
                     let i = job / NH, h = job % NH, s = sequences[i]
-                    let length = cache.lengths[s] + 1
-                    let keys = cache.keys(layer: l, sequence: s) + h * hs
-                    let values = cache.values(layer: l, sequence: s) + h * hs
-                    // scores = K·q/√hs over the cached positions, softmax, then Vᵀ·scores.
-                    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(length), Int32(hs), scale, keys, Int32(C),
-                                qkv + i * 3 * C + h * hs, 1, 0, scores, 1)
-                    Kernels.softmaxInPlace(scores, count: length)
-                    cblas_sgemv(CblasRowMajor, CblasTrans, Int32(length), Int32(hs), 1, values, Int32(C),
-                                scores, 1, 0, attnOut + i * C + h * hs, 1)
+                    cache.attend(layer: l, sequence: s, head: h, length: cache.lengths[s] + 1,
+                                 query: qkv + i * 3 * C + h * hs, scale: scale, scores: scores,
+                                 out: attnOut + i * C + h * hs)
                 }
             }
             Kernels.linearForward(out: x, inp: attnOut, weight: param(w.attnProjWeight), bias: param(w.attnProjBias),
@@ -104,8 +97,9 @@ extension GPTModel {
                                      bias: param(w.ln2Bias), rows: n, C: C)
             Kernels.linearForward(out: fc, inp: ln, weight: param(w.fcWeight), bias: param(w.fcBias),
                                   rows: n, inC: C, outC: 4 * C)
-            Kernels.geluForward(out: fc, inp: fc, count: n * 4 * C)
-            Kernels.linearForward(out: x, inp: fc, weight: param(w.fcProjWeight), bias: param(w.fcProjBias),
+            // Out of place: an in-place call defeats the loop's vectorisation.
+            Kernels.geluForward(out: buffers.fcGelu.pointer, inp: fc, count: n * 4 * C)
+            Kernels.linearForward(out: x, inp: buffers.fcGelu.pointer, weight: param(w.fcProjWeight), bias: param(w.fcProjBias),
                                   rows: n, inC: 4 * C, outC: C, accumulate: true)
         }
         for s in sequences { cache.lengths[s] += 1 }

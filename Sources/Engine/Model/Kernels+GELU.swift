@@ -5,52 +5,44 @@ extension Kernels {
     static let geluCubic: Float = 0.044_715
 
     static func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, count: Int) {
-        Parallel.forEachChunk((count + 7) / 8, costPerItem: 160) { _, blocks in
-            let start = blocks.lowerBound * 8, end = min(blocks.upperBound * 8, count)
-            var i = start
-            while i + 8 <= end {
-                store(gelu(load(inp + i)), out + i)
-                i += 8
-            }
-            if i < end { storePartial(gelu(loadPartial(inp + i, end - i, fill: 0)), out + i, end - i) }
+        Parallel.forEachChunk(count, costPerItem: 20) { _, range in
+            for i in range { out[i] = gelu(inp[i]) }
         }
     }
 
     @inline(__always)
-    static func gelu(_ x: Vec) -> Vec {
-        let cube: Vec = geluCubic * x * x * x
-        let inner: Vec = geluScale * (x + cube)
-        let half: Vec = 0.5 * x
-        return half * (1 + tanh(inner))
+    static func gelu(_ x: Float) -> Float {
+        let inner = geluScale * (x + geluCubic * x * x * x)
+        return 0.5 * x * (1 + tanh(inner))
     }
 
     /// dinp = gelu'(inp)·dout; `dinp` may be the same buffer as `dout`.
     static func geluBackward(dinp: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
                              dout: UnsafePointer<Float>, count: Int) {
-        Parallel.forEachChunk((count + 7) / 8, costPerItem: 200) { _, blocks in
-            let start = blocks.lowerBound * 8, end = min(blocks.upperBound * 8, count)
-            var i = start
-            while i + 8 <= end {
-                store(geluGradient(load(inp + i)) * load(dout + i), dinp + i)
-                i += 8
-            }
-            if i < end {
-                let g = geluGradient(loadPartial(inp + i, end - i, fill: 0)) * loadPartial(dout + i, end - i, fill: 0)
-                storePartial(g, dinp + i, end - i)
+        Parallel.forEachChunk(count, costPerItem: 25) { _, range in
+            // Through a small block of local slopes: with three pointers in
+            // one loop LLVM gives up vectorising; with two it does not.
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 512) { slopes in
+                guard let slope = slopes.baseAddress else { return }
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let n = Swift.min(512, range.upperBound - start)
+                    let x = inp + start
+                    for j in 0..<n { slope[j] = geluGradient(x[j]) }
+                    let dx = dinp + start, dy = dout + start
+                    for j in 0..<n { dx[j] = slope[j] * dy[j] }
+                    start += n
+                }
             }
         }
     }
 
     /// d/dx of `gelu`: 0.5(1 + t) + 0.5·x·(1 - t²)·√(2/π)·(1 + 3·0.044715·x²).
     @inline(__always)
-    static func geluGradient(_ x: Vec) -> Vec {
-        let x2: Vec = x * x
-        let cube: Vec = geluCubic * x2 * x
-        let t: Vec = tanh(geluScale * (x + cube))
-        let sech2: Vec = 1 - t * t
-        let innerSlope: Vec = geluScale * (1 + (3 * geluCubic) * x2)
-        let left: Vec = 0.5 * (1 + t)
-        let right: Vec = 0.5 * x * sech2
-        return left + right * innerSlope
+    static func geluGradient(_ x: Float) -> Float {
+        let x2 = x * x
+        let t = tanh(geluScale * (x + geluCubic * x2 * x))
+        let slope = geluScale * (1 + 3 * geluCubic * x2)
+        return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * slope
     }
 }

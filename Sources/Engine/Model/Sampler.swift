@@ -91,7 +91,7 @@ extension GPTModel {
         if S > 1 << 20 || bytes > 16 << 30 {
             throw .tooLarge("a KV cache of \(S) sequences × \(capacity) positions (\(bytes >> 20) MiB)")
         }
-        let cache = KVCache(layers: config.layers, sequences: S, capacity: capacity, C: config.dim)
+        let cache = KVCache(layers: config.layers, sequences: S, capacity: capacity, C: config.dim, heads: config.heads)
         // The first sample of each group holds the prompt's cache.
         let prefillLogits = try prefill(prompts: prompts, slots: prompts.indices.map { $0 * samplesPerPrompt }, cache: cache)
         let V = config.vocabSize
