@@ -37,7 +37,7 @@ let package = Package(
                 .product(name: "BigInt", package: "BigInt"),
             ],
             path: "Sources/Engine",
-            exclude: ["README.md"],
+            exclude: ["README.md", "Model/README.md"],
             // The model's kernels are hot loops: optimise them in debug builds
             // too, or `swift test` (debug) trains 10-50x slower. -enable-testing
             // still comes from the debug configuration, so @testable works.
