@@ -12,6 +12,8 @@ public enum EngineError: Error, Equatable, Sendable {
     case notSquare(operation: String, rows: Int, cols: Int)
     /// A LAPACK routine failed to converge or reported an error.
     case numerical(String)
+    /// Ctrl-C stopped the work.
+    case interrupted
 
     public var message: String {
         switch self {
@@ -23,6 +25,7 @@ public enum EngineError: Error, Equatable, Sendable {
         case .notSquare(let operation, let rows, let cols):
             return "\(operation) needs a square matrix, got \(rows)×\(cols)"
         case .numerical(let what): return what
+        case .interrupted: return "interrupted"
         }
     }
 }

@@ -1,10 +1,7 @@
+import Engine
 import Foundation
 import Lang
 import Synchronization
-
-/// Set by the SIGINT handler; the evaluator polls it at loop back-edges and
-/// calls and raises "interrupted". A signal handler may do nothing else.
-public let interruptRequested = Atomic<Bool>(false)
 
 /// Runs resolved programs. One value stack holds every frame's slots (as in
 /// clox), so a call allocates nothing; globals live in an array indexed by

@@ -1,3 +1,4 @@
+import Engine
 import CEditline
 import Foundation
 import Synchronization

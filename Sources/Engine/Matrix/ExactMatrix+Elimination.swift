@@ -106,10 +106,12 @@ struct FractionFree<T: EliminationInteger> {
 
     /// Eliminates with pivots among the first `pivotColumns` columns; above
     /// the pivots too when `jordan`. False when a machine word overflowed.
-    mutating func run(pivotColumns: Int, jordan: Bool) -> Bool {
+    /// Ctrl-C is honoured between pivots (big exact matrices take seconds).
+    mutating func run(pivotColumns: Int, jordan: Bool) throws(EngineError) -> Bool {
         var previous = T.one
         var r = 0
         for c in 0..<pivotColumns where r < rows {
+            if takeInterrupt() { throw EngineError.interrupted }
             var p = r
             while p < rows && a[p * cols + c].isZero { p += 1 }
             if p == rows { continue }
@@ -209,11 +211,11 @@ extension ExactMatrix {
         let width = joined.cols
         if let (small, scales) = joined.smallIntegerRows() {
             var ff = FractionFree(small, rows: rows, cols: width)
-            if ff.run(pivotColumns: cols, jordan: jordan) { return try body(ff, scales.map { BigInt($0) }) }
+            if try ff.run(pivotColumns: cols, jordan: jordan) { return try body(ff, scales.map { BigInt($0) }) }
         }
         let (big, scales) = joined.integerRows()
         var ff = FractionFree(big, rows: rows, cols: width)
-        guard ff.run(pivotColumns: cols, jordan: jordan) else {
+        guard try ff.run(pivotColumns: cols, jordan: jordan) else {
             throw EngineError.numerical("internal error: inexact fraction-free division")
         }
         return try body(ff, scales)

@@ -82,6 +82,7 @@ public struct ExactMatrix: Hashable, Sendable {
         var out = try ExactMatrix(zeros: rows, other.cols)
         let n = other.cols
         for i in 0..<rows {
+            if takeInterrupt() { throw EngineError.interrupted }
             for j in 0..<n {
                 out.entries[i * n + j] = dot(row: i, with: other, column: j)
             }
