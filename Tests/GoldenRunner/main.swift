@@ -21,7 +21,7 @@ struct Options {
     var filters: [String] = []
     var verbose = false
     var jobs = ProcessInfo.processInfo.activeProcessorCount
-    var timeout = 20.0
+    var timeout = 60.0
     var roots: [String] = []
 }
 
