@@ -7,6 +7,7 @@ the same number of threads. Prints one JSON object.
     model-peer.py sample L D H CTX BATCH NEW THREADS
 """
 import json
+import resource
 import statistics
 import sys
 import time
@@ -21,6 +22,11 @@ def make_model(layers, dim, heads, context):
                         bos_token_id=256, eos_token_id=256, pad_token_id=257)
     torch.manual_seed(0)
     return GPT2LMHeadModel(config)  # default attention (sdpa): the stronger peer
+
+
+def cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def train(layers, dim, heads, context, batch, steps):
@@ -40,12 +46,14 @@ def train(layers, dim, heads, context, batch, steps):
 
     step()
     times = []
+    cpu_start = cpu_seconds()
     for _ in range(steps):
         start = time.perf_counter()
         step()
         times.append(time.perf_counter() - start)
     median = statistics.median(times)
-    return {"tokens_per_second": batch * context / median, "seconds_per_step": median}
+    return {"tokens_per_second": batch * context / median, "seconds_per_step": median,
+            "cpu_seconds_per_step": (cpu_seconds() - cpu_start) / steps}
 
 
 def sample(layers, dim, heads, context, batch, new):
@@ -53,6 +61,7 @@ def sample(layers, dim, heads, context, batch, new):
     prompt = torch.tensor([list(b"Invert [[2,1],[1,1]]: ")] * batch)
     torch.manual_seed(3)
     best = float("inf")
+    cpu_start = cpu_seconds()
     with torch.inference_mode():
         for _ in range(3):
             start = time.perf_counter()
@@ -60,7 +69,7 @@ def sample(layers, dim, heads, context, batch, new):
                                  top_k=0, max_new_tokens=new, min_new_tokens=new, use_cache=True, pad_token_id=257)
             best = min(best, time.perf_counter() - start)
             assert out.shape[1] == prompt.shape[1] + new
-    return {"tokens_per_second": batch * new / best, "seconds": best}
+    return {"tokens_per_second": batch * new / best, "seconds": best, "cpu_seconds": (cpu_seconds() - cpu_start) / 3}
 
 
 def main():

@@ -11,6 +11,15 @@ import Foundation
 
 func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+/// CPU seconds this process has used (user + system): steadier than wall
+/// time when other work shares the machine.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+}
+
 func emit(_ object: [String: Any]) {
     let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
     print(String(decoding: data, as: UTF8.self))
@@ -57,13 +66,15 @@ func train(_ args: [String]) throws {
     }
     try step()  // warm-up: plans buffers
     var times: [Double] = []
+    let cpuStart = cpuSeconds()
     for _ in 0..<steps {
         let start = now()
         try step()
         times.append(now() - start)
     }
     let median = times.sorted()[times.count / 2]
-    emit(["tokens_per_second": Double(B * T) / median, "seconds_per_step": median,
+    let cpuPerStep = (cpuSeconds() - cpuStart) / Double(steps)
+    emit(["tokens_per_second": Double(B * T) / median, "seconds_per_step": median, "cpu_seconds_per_step": cpuPerStep,
           "gflops": trainFlops(config, B: B, T: T) / median / 1e9, "threading": ModelThreading.matmul.rawValue])
 }
 
@@ -78,13 +89,14 @@ func sample(_ args: [String]) throws {
     let settings = SamplingSettings(temperature: 1, maxTokens: newTokens, stopAtEOS: false, seed: 3)
     _ = try model.generate(prompts: [prompt], samplesPerPrompt: B, settings: settings, tokenizer: tokenizer)
     var best = Double.infinity
+    let cpuStart = cpuSeconds()
     for _ in 0..<3 {
         let start = now()
         let out = try model.generate(prompts: [prompt], samplesPerPrompt: B, settings: settings, tokenizer: tokenizer)
         precondition(out.allSatisfy { $0.tokens.count == newTokens })
         best = min(best, now() - start)
     }
-    emit(["tokens_per_second": Double(B * newTokens) / best, "seconds": best, "threading": ModelThreading.matmul.rawValue])
+    emit(["tokens_per_second": Double(B * newTokens) / best, "seconds": best, "cpu_seconds": (cpuSeconds() - cpuStart) / 3, "threading": ModelThreading.matmul.rawValue])
 }
 
 /// Trains a small model briefly (so its weights are not just the init),
