@@ -137,6 +137,13 @@ final class ModelSamplingTests: XCTestCase {
         XCTAssertThrowsError(try model.completionLogProbs(prompts: [[1]], completions: [[Int32](repeating: 2, count: 13)], padToken: 257)) {
             XCTAssertEqual(($0 as? EngineError)?.message, "sequence 0 has 14 tokens; the model's context holds 13 (context 12 plus the last target)")
         }
+        XCTAssertThrowsError(try model.generate(prompts: [[1]], samplesPerPrompt: Int.max, settings: settings, tokenizer: tokenizer))
+        XCTAssertThrowsError(try model.generate(prompts: [[1]], settings: SamplingSettings(temperature: 1e-9, maxTokens: 4), tokenizer: tokenizer))
+        // An absurd token budget is cut by the context, not trusted.
+        let long = try model.generate(prompts: [[1]], settings: SamplingSettings(temperature: 0, maxTokens: Int.max, stopAtEOS: false),
+                                      tokenizer: tokenizer)
+        XCTAssertEqual(long[0].tokens.count, 11)  // context 12 minus the 1-token prompt
+        XCTAssertThrowsError(try GPTModel(config: GPTConfig(layers: 1 << 40, dim: 1 << 40, heads: 1, context: 4, vocabSize: 5), seed: 0))
         XCTAssertThrowsError(try GPTModel(config: GPTConfig(layers: 1, dim: 10, heads: 4, context: 4, vocabSize: 5), seed: 0)) {
             XCTAssertEqual(($0 as? EngineError)?.message, "model heads (4) must divide dim (10)")
         }

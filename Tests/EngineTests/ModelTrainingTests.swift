@@ -71,6 +71,26 @@ final class ModelTrainingTests: XCTestCase {
                                                       padToken: 0, context: 8))
     }
 
+    /// Dropout changes training passes (fresh masks each time) but never
+    /// inference, and its gradients still lower the loss.
+    func testDropoutTrainsAndLeavesInferenceAlone() throws {
+        let tokenizer = ByteTokenizer()
+        let model = try GPTModel(config: GPTConfig(layers: 2, dim: 16, heads: 2, context: 8,
+                                                   vocabSize: tokenizer.vocabSize, dropout: 0.2), seed: 3)
+        let batch = try SFTTrainer.makeBatch([SFTExample(prompt: tokenizer.encode("ab"), completion: tokenizer.encode("cdef"))],
+                                             padToken: tokenizer.padToken, context: 8)
+        let first = try model.evaluate(batch), second = try model.evaluate(batch)
+        XCTAssertEqual(first.loss, second.loss)
+        model.zeroGradients()
+        let a = try model.accumulateGradients(batch).loss
+        model.zeroGradients()
+        let b = try model.accumulateGradients(batch).loss
+        XCTAssertNotEqual(a, b)
+        let trainer = try SFTTrainer(model: model, settings: SFTSettings(schedule: .constant(1e-2), padToken: tokenizer.padToken))
+        for _ in 0..<60 { _ = try trainer.step([SFTExample(prompt: tokenizer.encode("ab"), completion: tokenizer.encode("cdef"))]) }
+        XCTAssertLessThan(try model.evaluate(batch).loss, first.loss / 2)
+    }
+
     /// A 2-layer model learns to reverse 4 digits ("1234=" -> "4321<eos>")
     /// and gets at least 95% of held-out numbers exactly right, greedily.
     func testLearnsToReverseDigits() throws {

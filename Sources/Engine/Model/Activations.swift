@@ -74,6 +74,18 @@ final class Activations {
         return total
     }
 
+    /// Most memory a batch may plan for.
+    static let maxGigabytes = 64.0
+
+    /// The bytes `floatCount` would give, in Float64 so absurd shapes cannot
+    /// overflow before they are refused.
+    static func estimatedBytes(_ config: GPTConfig, B: Int, T: Int, training: Bool) -> Double {
+        let BT = Double(B) * Double(T), C = Double(config.dim)
+        let attention = Double(B) * Double(config.heads) * Double(T) * Double(T)
+        let blocks = training ? Double(config.layers) : 1
+        return 4 * (blocks * (BT * (16 * C + 4) + attention + 2 * BT * C) + BT * (Double(config.vocabSize) + 16 * C))
+    }
+
     /// Lays the buffers out for B sequences of T tokens, growing the
     /// allocation if this shape needs more than any before it.
     func plan(_ config: GPTConfig, B: Int, T: Int, training: Bool) {

@@ -43,9 +43,11 @@ public struct GPTConfig: Sendable, Equatable, Codable {
         if !(dropout >= 0 && dropout < 1) {
             throw .invalidArgument("model dropout must be in [0, 1), got \(dropout)")
         }
-        for (value, name) in [(layers, "layers"), (dim, "dim"), (context, "context"), (vocabSize, "vocabulary size")]
-        where value > 1 << 24 {
-            throw .tooLarge("model \(name) \(value)")
+        // Bounds that keep every size computed from the shape far from Int overflow.
+        for (value, name, limit) in [(layers, "layers", 4096), (dim, "dim", 65536), (heads, "heads", 65536),
+                                     (context, "context", 1 << 20), (vocabSize, "vocabulary size", 1 << 24)]
+        where value > limit {
+            throw .tooLarge("model \(name) \(value) (at most \(limit))")
         }
         let count = Self.parameterCount(self)
         if count > Self.maxParameters {

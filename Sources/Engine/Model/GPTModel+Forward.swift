@@ -11,6 +11,10 @@ extension GPTModel {
             throw .invalidArgument("sequence of \(T) tokens exceeds the model's context of \(config.context)")
         }
         if B > 1 << 20 || B * T > 1 << 26 { throw .tooLarge("a batch of \(B) sequences of \(T) tokens") }
+        let gigabytes = Activations.estimatedBytes(config, B: B, T: T, training: true) / 1e9
+        if gigabytes > Activations.maxGigabytes {
+            throw .tooLarge("a batch of \(B) sequences of \(T) tokens needs about \(Int(gigabytes)) GB of activations (at most \(Int(Activations.maxGigabytes)))")
+        }
         if tokens.count != B * T { throw .shapeMismatch("batch holds \(tokens.count) tokens, expected \(B)×\(T)") }
         let V = Int32(config.vocabSize)
         for (i, token) in tokens.enumerated() where token < 0 || token >= V {

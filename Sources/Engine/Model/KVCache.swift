@@ -25,11 +25,6 @@ final class KVCache {
         lengths = [Int](repeating: 0, count: sequences)
     }
 
-    /// Bytes a cache of this shape takes (checked before allocating).
-    static func bytes(layers: Int, sequences: Int, capacity: Int, C: Int) -> Int {
-        2 * 4 * layers * sequences * capacity * C
-    }
-
     /// Keys of one head, transposed: [headSize, capacity].
     @inline(__always)
     func keys(layer: Int, sequence: Int, head: Int) -> UnsafeMutablePointer<Float> {

@@ -30,8 +30,8 @@ public struct SamplingSettings: Sendable, Equatable {
     }
 
     func validate() throws(EngineError) {
-        if !(temperature >= 0 && temperature.isFinite) {
-            throw .invalidArgument("temperature must be at least 0, got \(temperature)")
+        if !(temperature == 0 || (temperature >= 1e-4 && temperature.isFinite)) {
+            throw .invalidArgument("temperature must be 0 (greedy) or at least 0.0001, got \(temperature)")
         }
         if topK < 0 { throw .invalidArgument("top-k must be at least 0, got \(topK)") }
         if !(topP > 0 && topP <= 1) { throw .invalidArgument("top-p must be in (0, 1], got \(topP)") }
@@ -84,12 +84,15 @@ extension GPTModel {
                 throw .invalidArgument("prompt \(p) has \(prompt.count) tokens, more than the model's context of \(config.context)")
             }
         }
+        if samplesPerPrompt > 1 << 20 || prompts.count > 1 << 20 || prompts.count * samplesPerPrompt > 1 << 20 {
+            throw .tooLarge("\(prompts.count) prompts × \(samplesPerPrompt) samples (at most 2^20 sequences)")
+        }
         let S = prompts.count * samplesPerPrompt
         let longest = prompts.map(\.count).max() ?? 1
-        let capacity = min(config.context, longest + settings.maxTokens)
-        let bytes = KVCache.bytes(layers: config.layers, sequences: S, capacity: capacity, C: config.dim)
-        if S > 1 << 20 || bytes > 16 << 30 {
-            throw .tooLarge("a KV cache of \(S) sequences × \(capacity) positions (\(bytes >> 20) MiB)")
+        let capacity = min(config.context, longest + min(settings.maxTokens, config.context))
+        let bytes = 8 * Double(config.layers) * Double(S) * Double(capacity) * Double(config.dim)
+        if bytes > 16e9 {
+            throw .tooLarge("a KV cache of \(S) sequences × \(capacity) positions (\(Int(bytes / 1e6)) MB, at most 16 GB)")
         }
         let cache = KVCache(layers: config.layers, sequences: S, capacity: capacity, C: config.dim, heads: config.heads)
         // The first sample of each group holds the prompt's cache.
