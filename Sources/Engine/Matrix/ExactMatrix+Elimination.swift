@@ -22,8 +22,6 @@ protocol EliminationInteger {
     static func bareissUpdate(_ p: Self, _ a: Self, _ f: Self, _ b: Self, _ previous: Self) -> Self?
     /// `self / divisor` as an exact entry (lowest terms).
     func over(_ divisor: Self) -> Exact
-    /// `self * scale / divisor` as an exact entry.
-    func times(_ scale: BigInt, over divisor: Self) -> Exact
 }
 
 extension Int: EliminationInteger {
@@ -63,13 +61,6 @@ extension Int: EliminationInteger {
         return .small(sign * (self / g), sign * (divisor / g))
     }
 
-    func times(_ scale: BigInt, over divisor: Int) -> Exact {
-        if let s = Int(exactly: scale) {
-            let (n, overflow) = Int128(self).multipliedReportingOverflow(by: Int128(s))
-            if !overflow { return Exact(wide: n, Int128(divisor)) }
-        }
-        return (try? Exact(BigInt(self) * scale, BigInt(divisor))) ?? .zero
-    }
 }
 
 extension BigInt: EliminationInteger {
@@ -83,8 +74,6 @@ extension BigInt: EliminationInteger {
     }
 
     func over(_ divisor: BigInt) -> Exact { (try? Exact(self, divisor)) ?? .zero }
-
-    func times(_ scale: BigInt, over divisor: BigInt) -> Exact { (try? Exact(self * scale, divisor)) ?? .zero }
 }
 
 /// An integer matrix under fraction-free elimination.
@@ -202,23 +191,26 @@ extension ExactMatrix {
     }
 
     /// Runs fraction-free elimination on `self` (rows scaled to integers)
-    /// with `extra` columns appended, in machine words when they suffice.
-    /// `body` receives the finished elimination and the row scales.
-    func eliminate<R>(appending extra: ExactMatrix? = nil, jordan: Bool,
-                      _ body: (any EliminatedMatrix, [BigInt]) throws(EngineError) -> R) throws(EngineError) -> R {
+    /// with `extra` columns appended, in machine words when they suffice,
+    /// and returns the pivots plus the columns in `reduce` of the result
+    /// divided by the last pivot (the Gauss-Jordan form in lowest terms).
+    func eliminate(appending extra: ExactMatrix? = nil, jordan: Bool,
+                   reduce: Range<Int> = 0..<0) throws(EngineError) -> Elimination {
         var joined = self
         if let extra { joined = try hcat(extra) }
         let width = joined.cols
         if let (small, scales) = joined.smallIntegerRows() {
             var ff = FractionFree(small, rows: rows, cols: width)
-            if try ff.run(pivotColumns: cols, jordan: jordan) { return try body(ff, scales.map { BigInt($0) }) }
+            if try ff.run(pivotColumns: cols, jordan: jordan) {
+                return ff.finish(reduce: reduce, scales: { scales.reduce(BigInt(1)) { $0 * BigInt($1) } })
+            }
         }
         let (big, scales) = joined.integerRows()
         var ff = FractionFree(big, rows: rows, cols: width)
         guard try ff.run(pivotColumns: cols, jordan: jordan) else {
             throw EngineError.numerical("internal error: inexact fraction-free division")
         }
-        return try body(ff, scales)
+        return ff.finish(reduce: reduce, scales: { scales.reduce(BigInt(1), *) })
     }
 
     /// Columns of `self` then `other` (same number of rows).
@@ -239,44 +231,32 @@ extension ExactMatrix {
 
     /// The reduced row echelon form and its pivot columns.
     public func rref() throws(EngineError) -> (matrix: ExactMatrix, pivots: [Int]) {
-        try eliminate(jordan: true) { ff, _ throws(EngineError) in
-            var out = try ExactMatrix(zeros: rows, cols)
-            for i in 0..<ff.pivots.count {
-                for j in 0..<cols { out[i, j] = ff.entry(i, j, times: 1) }
-            }
-            return (out, ff.pivots)
-        }
+        let e = try eliminate(jordan: true, reduce: 0..<cols)
+        // Rows past the rank are zero after full elimination.
+        return (ExactMatrix(rows: rows, cols: cols, entries: e.reduced), e.pivots)
     }
 
     public func rank() throws(EngineError) -> Int {
-        try eliminate(jordan: false) { ff, _ in ff.pivots.count }
+        try eliminate(jordan: false).pivots.count
     }
 
     /// The determinant by Bareiss elimination.
     public func determinant() throws(EngineError) -> Exact {
         guard isSquare else { throw EngineError.notSquare(operation: "det", rows: rows, cols: cols) }
         if rows == 0 { return .one }
-        return try eliminate(jordan: false) { ff, scales throws(EngineError) in
-            guard ff.pivots.count == rows else { return .zero }
-            // det(D·A) = ±(last pivot), D = diag(scales).
-            var scale = BigInt(1)
-            for s in scales { scale *= s }
-            let d = try Exact(1, scale) * ff.entry(rows - 1, cols - 1)
-            return ff.swaps % 2 == 1 ? -d : d
-        }
+        let e = try eliminate(jordan: false)
+        guard e.pivots.count == rows else { return .zero }
+        // det(D·A) = ±(last pivot), D = diag(scales).
+        let d = try e.corner.dividing(by: Exact(e.scaleProduct()))
+        return e.swaps % 2 == 1 ? -d : d
     }
 
     public func inverse() throws(EngineError) -> ExactMatrix {
         guard isSquare else { throw EngineError.notSquare(operation: "inv", rows: rows, cols: cols) }
-        return try eliminate(appending: try ExactMatrix.identity(rows), jordan: true) { ff, _ throws(EngineError) in
-            guard ff.pivots.count == rows else { throw EngineError.singular(rank: ff.pivots.count, size: rows) }
-            // The scaling covers the whole row: [D·A | D] -> [p·I | p·(D·A)⁻¹·D] = [p·I | p·A⁻¹].
-            var out = try ExactMatrix(zeros: rows, rows)
-            for i in 0..<rows {
-                for j in 0..<rows { out[i, j] = ff.entry(i, rows + j, times: 1) }
-            }
-            return out
-        }
+        let e = try eliminate(appending: try ExactMatrix.identity(rows), jordan: true, reduce: rows..<(2 * rows))
+        guard e.pivots.count == rows else { throw EngineError.singular(rank: e.pivots.count, size: rows) }
+        // The scaling covers the whole row: [D·A | D] -> [p·I | p·(D·A)⁻¹·D] = [p·I | p·A⁻¹].
+        return ExactMatrix(rows: rows, cols: rows, entries: e.reduced)
     }
 
     /// The solution X of A·X = B for square, invertible A.
@@ -286,14 +266,9 @@ extension ExactMatrix {
             throw EngineError.shapeMismatch(
                 "cannot solve with a \(rows)×\(cols) matrix and a \(b.rows)×\(b.cols) right-hand side")
         }
-        return try eliminate(appending: b, jordan: true) { ff, _ throws(EngineError) in
-            guard ff.pivots.count == rows else { throw EngineError.singular(rank: ff.pivots.count, size: rows) }
-            var out = try ExactMatrix(zeros: rows, b.cols)
-            for i in 0..<rows {
-                for j in 0..<b.cols { out[i, j] = ff.entry(i, cols + j, times: 1) }
-            }
-            return out
-        }
+        let e = try eliminate(appending: b, jordan: true, reduce: cols..<(cols + b.cols))
+        guard e.pivots.count == rows else { throw EngineError.singular(rank: e.pivots.count, size: rows) }
+        return ExactMatrix(rows: rows, cols: b.cols, entries: e.reduced)
     }
 
     /// A basis of {x : A·x = 0} as the columns of a cols × (cols - rank)
@@ -311,20 +286,27 @@ extension ExactMatrix {
     }
 }
 
-/// A finished elimination, whatever integer type it ran in.
-protocol EliminatedMatrix {
-    var pivots: [Int] { get }
-    var swaps: Int { get }
-    /// Entry (i, j) as it stands (an integer).
-    func entry(_ i: Int, _ j: Int) -> Exact
-    /// Entry (i, j) times `scale`, divided by the last pivot.
-    func entry(_ i: Int, _ j: Int, times scale: BigInt) -> Exact
+/// What an elimination leaves, whatever integer type it ran in.
+struct Elimination {
+    var pivots: [Int]
+    var swaps: Int
+    /// The requested columns divided by the last pivot, row by row.
+    var reduced: [Exact]
+    /// The bottom-right entry of the eliminated part as it stands
+    /// (±det(D·A) after forward elimination of a nonsingular square matrix).
+    var corner: Exact
+    /// The product of the row scales D (computed only when asked).
+    var scaleProduct: () -> BigInt
 }
 
-extension FractionFree: EliminatedMatrix {
-    func entry(_ i: Int, _ j: Int) -> Exact { a[i * cols + j].times(1, over: .one) }
-
-    func entry(_ i: Int, _ j: Int, times scale: BigInt) -> Exact {
-        scale == 1 ? a[i * cols + j].over(last) : a[i * cols + j].times(scale, over: last)
+extension FractionFree {
+    func finish(reduce columns: Range<Int>, scales: @escaping () -> BigInt) -> Elimination {
+        var reduced: [Exact] = []
+        reduced.reserveCapacity(rows * columns.count)
+        for i in 0..<rows {
+            for j in columns { reduced.append(a[i * cols + j].over(last)) }
+        }
+        let corner = rows > 0 && cols > 0 ? a[(rows - 1) * cols + min(rows, cols) - 1].over(.one) : Exact.one
+        return Elimination(pivots: pivots, swaps: swaps, reduced: reduced, corner: corner, scaleProduct: scales)
     }
 }
