@@ -176,6 +176,8 @@ final class ReplTests: XCTestCase {
     func testTheFlagIsClearedBeforeEachEntry() {
         let input = ScriptedReplInput(["var n = 0", "for k in 1..1000 { n += 1 }", "n"])
         input.beforeEach = { _ in interruptRequested.store(true, ordering: .relaxed) }
+        // The flag is process-wide: later tests (engine work polls it too) must not see it.
+        defer { interruptRequested.store(false, ordering: .relaxed) }
         let out = ReplOutputSink()
         let repl = Repl(input: input, interactive: false, output: { out.text += $0 }, error: { _ in })
         XCTAssertEqual(repl.run(), 0)
