@@ -71,6 +71,26 @@ final class ModelTrainingTests: XCTestCase {
                                                       padToken: 0, context: 8))
     }
 
+    /// The closure form (loss from the log-probabilities, for GRPO) gives
+    /// the same gradients as fixed weights when it encodes the same loss.
+    func testLossClosureMatchesFixedWeights() throws {
+        let model = try GPTModel(config: GPTConfig(layers: 1, dim: 8, heads: 2, context: 6, vocabSize: 11), seed: 4)
+        let batch = TokenBatch(batchSize: 1, length: 4, inputs: [1, 2, 3, 4], targets: [2, 3, 4, -1],
+                               weights: [0.5, -1, 2, 0])
+        model.zeroGradients()
+        let fixed = try model.accumulateGradients(batch)
+        let expected = model.gradients.array
+        model.zeroGradients()
+        let viaClosure = try model.accumulateGradients(batch) { (logProbs: [Float]) -> (value: Double, gradient: [Float]) in
+            var value = 0.0
+            for (logProb, weight) in zip(logProbs, batch.weights) { value -= Double(logProb) * Double(weight) }
+            let gradient: [Float] = batch.weights.map { -$0 }
+            return (value, gradient)
+        }
+        XCTAssertEqual(viaClosure.loss, fixed.loss, accuracy: 1e-9)
+        XCTAssertEqual(model.gradients.array, expected)
+    }
+
     /// Dropout changes training passes (fresh masks each time) but never
     /// inference, and its gradients still lower the loss.
     func testDropoutTrainsAndLeavesInferenceAlone() throws {

@@ -75,3 +75,32 @@ extension GPTModel {
         return BatchResult(loss: loss, logProbs: Array(UnsafeBufferPointer(start: logProbs, count: B * T)))
     }
 }
+
+extension GPTModel {
+    /// Forward and backward for a loss that depends on the log-probabilities
+    /// themselves (PPO/GRPO clipped ratios, KL to a reference): after the
+    /// forward, `loss(logProbs)` returns the loss and dLoss/d log p(target)
+    /// at every position ([batchSize·length], 0 where there is no target);
+    /// that gradient is backpropagated into the model's gradients.
+    public func accumulateGradients(_ batch: TokenBatch, temperature: Float = 1,
+                                    loss: ([Float]) throws(EngineError) -> (value: Double, gradient: [Float])) throws(EngineError) -> BatchResult {
+        let B = batch.batchSize, T = batch.length
+        guard temperature > 0, temperature.isFinite else {
+            throw .invalidArgument("temperature must be positive, got \(temperature)")
+        }
+        _ = gradients
+        let pointer = try forwardLogProbs(tokens: batch.inputs, targets: batch.targets, B: B, T: T,
+                                          training: true, inverseTemperature: 1 / temperature)
+        let logProbs = Array(UnsafeBufferPointer(start: pointer, count: B * T))
+        let (value, gradient) = try loss(logProbs)
+        guard gradient.count == B * T else {
+            throw .shapeMismatch("loss gradient holds \(gradient.count) values, expected \(B)×\(T)")
+        }
+        for i in 0..<(B * T) {
+            let g = gradient[i]
+            activations.coefficients[i] = batch.targets[i] >= 0 && g.isFinite ? g : 0
+        }
+        backward(B: B, T: T, inverseTemperature: 1 / temperature)
+        return BatchResult(loss: value, logProbs: logProbs)
+    }
+}
