@@ -14,6 +14,7 @@ extension Interpreter {
         ("Matrices", Builtins.matrices),
         ("Linear algebra", Builtins.linalg),
         ("Random matrices", Builtins.matrixRandom),
+        ("Tasks", Builtins.tasks),
         ("Randomness", Builtins.random),
         ("Time and checks", Builtins.system),
     ]
@@ -25,10 +26,23 @@ extension Interpreter {
             builtinGroupTitles += [(group.title, builtins.map(\.name))]
             all += builtins
         }
+        // A dotted name ("tasks.inverse") lives in a namespace record ("tasks").
+        var namespaces: [(String, Record)] = []
         for builtin in all {
-            defineGlobal(builtin.name, .builtin(builtin), builtin: true)
+            if let dot = builtin.name.firstIndex(of: ".") {
+                let space = String(builtin.name[..<dot]), member = String(builtin.name[builtin.name.index(after: dot)...])
+                if let k = namespaces.firstIndex(where: { $0.0 == space }) {
+                    namespaces[k].1.fields[member] = .builtin(builtin)
+                } else {
+                    namespaces.append((space, Record([(member, .builtin(builtin))])))
+                }
+            } else {
+                defineGlobal(builtin.name, .builtin(builtin), builtin: true)
+            }
         }
+        for (space, record) in namespaces { defineGlobal(space, .record(record), builtin: true) }
         builtinList = all
+        builtinsByName = Dictionary(all.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The reference of every builtin as Markdown (docs/builtins.md is this).
@@ -38,7 +52,7 @@ extension Interpreter {
         for (title, names) in builtinGroupTitles {
             out += "\n## \(title)\n"
             for name in names {
-                guard case .builtin(let b)? = global(name) else { continue }
+                guard let b = builtinsByName[name] else { continue }
                 out += "\n### `\(b.signature)`\n\n"
                 let lines = b.help.split(separator: "\n", omittingEmptySubsequences: false)
                 var inCode = false
@@ -60,7 +74,7 @@ extension Interpreter {
 
     /// The help text of a builtin, for `:help NAME`.
     public func help(for name: String) -> String? {
-        guard case .builtin(let b)? = global(name) else { return nil }
+        guard let b = builtinsByName[name] else { return nil }
         return b.signature + "\n\n" + b.help
     }
 

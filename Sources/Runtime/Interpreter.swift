@@ -23,6 +23,7 @@ public final class Interpreter {
 
     var globals = GlobalStore()
     var builtinList: [Builtin] = []
+    var builtinsByName: [String: Builtin] = [:]
     var builtinGroupTitles: [(title: String, names: [String])] = []
     /// Name -> global slot, and what the resolver must know of each global.
     var globalIndex: [String: Int] = [:]
