@@ -157,17 +157,25 @@ extension Builtins {
             },
             Builtin("approx", [.required("P"), .required("S"), .optional("tol", .float(1e-9))],
                     help: """
-                    Whether P ≈ S: same shape and max|P − S| ≤ tol · max(1, max|S|); numbers work too.
+                    Whether P ≈ S: same shape and max|P − S| ≤ tol · max(1, max|S|); numbers and lists of numbers work too.
 
                       approx(float([1 2]), [1 2])            # true
                       approx([1.0 2.0], [1 2.001], 0.01)     # true
                       approx(0.1 + 0.2, 0.3)                 # true
+                      approx([1.0, 3.0], [1, 3])             # true
                     """) { args throws(Unwind) in
                 let tol = try args.double(2)
                 if let a = Arithmetic.double(args[0]), let b = Arithmetic.double(args[1]) {
                     return .bool(abs(a - b) <= tol * max(1, abs(b)))
                 }
-                let p = try args.matrix(0).floatMatrix, s = try args.matrix(1).floatMatrix
+                // Lists of numbers compare as rows.
+                func operand(_ i: Int) throws(Unwind) -> FloatMatrix {
+                    if case .list(let items) = args[i], items.allSatisfy({ Arithmetic.isNumber($0) }) {
+                        return FloatMatrix(rows: 1, cols: items.count, entries: items.map { Arithmetic.double($0) ?? .nan })
+                    }
+                    return try args.matrix(i).floatMatrix
+                }
+                let p = try operand(0), s = try operand(1)
                 guard p.rows == s.rows && p.cols == s.cols else { return .bool(false) }
                 var worst = 0.0, scale = 1.0
                 for k in p.entries.indices {
