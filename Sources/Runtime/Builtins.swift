@@ -11,6 +11,7 @@ extension Interpreter {
         ("Strings", Builtins.strings),
         ("Regular expressions", Builtins.regex),
         ("JSON", Builtins.json),
+        ("Parsing completions", Builtins.parsing),
         ("Matrices", Builtins.matrices),
         ("Linear algebra", Builtins.linalg),
         ("Random matrices", Builtins.matrixRandom),
