@@ -16,6 +16,7 @@ extension Interpreter {
         ("Linear algebra", Builtins.linalg),
         ("Random matrices", Builtins.matrixRandom),
         ("Tasks", Builtins.tasks),
+        ("Models", Builtins.models),
         ("Randomness", Builtins.random),
         ("Time and checks", Builtins.system),
     ]

@@ -96,6 +96,8 @@ public enum TokenizerFile {
                 byId[id] = name
             }
             return try ByteTokenizer(specialNames: (0..<specials.count).map { byId[256 + $0] ?? "" })
+        case "charton":
+            return try ChartonTokenizer(description: json)
         default:
             throw .invalidArgument("\(name): unknown tokenizer type \"\(type)\"")
         }

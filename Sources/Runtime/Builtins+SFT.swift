@@ -1,0 +1,173 @@
+import Engine
+import Foundation
+
+/// Where SFT examples come from.
+enum SFTSource {
+    /// A task: example seeds base, base+1, ...
+    case task(TaskObject)
+    /// A fixed list, reshuffled (seeded) every epoch.
+    case list([SFTExample])
+    /// A function seed -> example record.
+    case function(Value)
+}
+
+extension Builtins {
+    static func sft() -> Builtin {
+        Builtin("sft", [
+            .required("model"), .required("data"), .required("steps"), .optional("batch", .int(32)),
+            .optional("lr", .float(3e-4)), .optional("warmup"), .optional("min_lr"), .optional("trace", .bool(false)),
+            .optional("eval_every"), .optional("eval_n", .int(64)), .optional("seed"), .optional("progress", .bool(true)),
+        ], help: """
+            Supervised fine-tuning in place: next-token loss on each example's answer, none on its prompt.
+
+            data: a task (its examples), a list of example records, or a function
+            seed -> example record. A record needs prompt and answer_text (or a
+            string answer, or completion used as it is); with system it is a chat
+            example. Templates: chat "SYSTEM\\n\\nUser: PROMPT\\nAssistant: " ->
+            "<answer>\\nANSWER\\n</answer>"; other formats "PROMPT = " -> "ANSWER"; the
+            EOS token ends every target. trace: true learns the worked solution
+            (the example's trace) instead of the bare answer. AdamW at lr with
+            linear warm-up (default min(100, steps/10) steps) and cosine decay to
+            min_lr (default lr/10), gradients clipped at norm 1. Task examples use
+            seeds from seed (default: where the model's previous sft stopped).
+            eval_every: k evaluates eval_n held-out examples every k steps (tasks
+            only). A progress line (step, loss, tokens/s, ETA) goes to stderr
+            (progress: false silences it); Ctrl-C stops at the next step boundary
+            with the model usable. Returns {steps, loss (per step), final_loss,
+            evals ([{step, accuracy, exact}]), tokens_per_second, seconds,
+            interrupted}.
+            """) { args throws(Unwind) in
+            try runSFT(args)
+        }
+    }
+
+    static func runSFT(_ args: Arguments) throws(Unwind) -> Value {
+        let m = try args.model(0)
+        let steps = try args.int(2)
+        if steps < 1 || steps > 100_000_000 { throw args.fail("steps must be between 1 and 100000000, got \(steps)") }
+        let batch = try args.int(3)
+        if batch < 1 || batch > 1 << 16 { throw args.fail("batch must be between 1 and 65536, got \(batch)") }
+        let lr = try args.double(4)
+        let warmup = args.isNil(5) ? min(100, steps / 10) : try args.int(5)
+        let minLR = args.isNil(6) ? lr / 10 : try args.double(6)
+        let trace = try args.bool(7)
+        let evalEvery: Int? = args.isNil(8) ? nil : try args.int(8)
+        let evalN = try args.int(9)
+        let explicitSeed: Int? = args.isNil(10) ? nil : try args.int(10)
+        let showProgress = try args.bool(11)
+        if let evalEvery, evalEvery < 1 { throw args.fail("eval_every must be at least 1, got \(evalEvery)") }
+        if evalN < 1 { throw args.fail("eval_n must be at least 1, got \(evalN)") }
+
+        let source: SFTSource
+        switch args[1] {
+        case .object(let o as TaskObject): source = .task(o)
+        case .list(let items):
+            if items.isEmpty { throw args.fail("the list of examples is empty") }
+            var examples: [SFTExample] = []
+            for (i, item) in items.enumerated() {
+                guard case .record(let r) = item else { throw args.fail("example \(i) is \(article(item.typeName)), not a record") }
+                let e: ModelExample
+                do { e = try ModelExample(record: r, trace: trace) } catch { throw args.fail("example \(i): \(error.message)") }
+                examples.append(try tokenized(e, m, args, what: "example \(i)"))
+            }
+            source = .list(examples)
+        case .function, .builtin: source = .function(args[1])
+        default: throw args.mismatch(1, "a task, a list of example records or a function seed -> example")
+        }
+        if evalEvery != nil, case .task = source {} else if evalEvery != nil {
+            throw args.fail("eval_every needs a task to draw held-out examples from")
+        }
+
+        let settings = SFTSettings(schedule: LearningRateSchedule(peak: Float(lr), minimum: Float(minLR), warmupSteps: warmup, totalSteps: steps),
+                                   padToken: m.tokenizer.padToken)
+        let trainer = try args.engine { () throws(EngineError) in try SFTTrainer(model: m.model, settings: settings) }
+
+        let baseSeed = explicitSeed ?? m.examplesSeen
+        var drawn = 0
+        var order: [Int] = []
+        var shuffler = SeededRandom(seed: explicitSeed ?? m.stepsTrained)
+        func nextBatch() throws(Unwind) -> [SFTExample] {
+            var out: [SFTExample] = []
+            out.reserveCapacity(batch)
+            for _ in 0..<batch {
+                let exampleSeed = baseSeed &+ drawn
+                drawn += 1
+                switch source {
+                case .task(let task):
+                    let e = try task.modelExample(seed: exampleSeed, trace: trace, vm: args.vm)
+                    out.append(try tokenized(e, m, args, what: "the example with seed \(exampleSeed)"))
+                case .list(let examples):
+                    if order.isEmpty {
+                        // A new epoch: Fisher-Yates with the run's seeded stream.
+                        order = Array(examples.indices)
+                        for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, shuffler.nextInt(0, i)) }
+                    }
+                    out.append(examples[order.removeLast()])
+                case .function(let f):
+                    let value = try args.vm.call(f, [.int(exampleSeed)])
+                    guard case .record(let r) = value else {
+                        throw args.fail("the example function must return a record, got \(article(value.typeName)) for seed \(exampleSeed)")
+                    }
+                    let e: ModelExample
+                    do { e = try ModelExample(record: r, trace: trace) } catch { throw args.fail("seed \(exampleSeed): \(error.message)") }
+                    out.append(try tokenized(e, m, args, what: "the example for seed \(exampleSeed)"))
+                }
+            }
+            return out
+        }
+
+        let start = DispatchTime.now().uptimeNanoseconds
+        let progress = ProgressLine(enabled: showProgress, total: steps)
+        var losses: [Value] = []
+        var evals: [Value] = []
+        var processed = 0
+        var interrupted = false
+        var lastAccuracy: String = ""
+        for step in 1...steps {
+            let examples = try nextBatch()
+            let report = try args.engine { () throws(EngineError) in try trainer.step(examples) }
+            m.stepsTrained += 1
+            losses.append(.float(report.loss))
+            processed += report.processedTokens
+            if let evalEvery, step % evalEvery == 0 || step == steps, case .task(let task) = source {
+                let r = try runEvaluation(m, task, n: evalN, tolerances: [0.05], seed: 0, temperature: 0, trace: trace,
+                                          progress: false, args)
+                evals.append(.record([("step", .int(step)), ("accuracy", .float(r.accuracy)), ("exact", .float(r.rate(r.exact)))]))
+                lastAccuracy = "  exact \(EvaluationResult.percent(r.rate(r.exact)))"
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let eta = seconds / Double(step) * Double(steps - step)
+            progress.update("sft step \(step)/\(steps)  loss \(formatFloat(report.loss, significantDigits: 4))  lr \(formatFloat(Double(report.learningRate), significantDigits: 3))\(lastAccuracy)  \(Int(Double(processed) / max(seconds, 1e-9))) tok/s  ETA \(ProgressLine.duration(eta))",
+                            count: step, total: steps)
+            if step < steps && takeInterrupt() {
+                interrupted = true
+                break
+            }
+        }
+        if explicitSeed == nil, case .function = source { m.examplesSeen &+= drawn }
+        if explicitSeed == nil, case .task = source { m.examplesSeen &+= drawn }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        progress.finish(interrupted ? "sft: interrupted after step \(losses.count) of \(steps); the model keeps what it learned" : nil)
+        return .record([
+            ("steps", .int(losses.count)),
+            ("loss", .list(losses)),
+            ("final_loss", losses.last ?? .nil),
+            ("evals", .list(evals)),
+            ("tokens_per_second", .float(Double(processed) / max(seconds, 1e-9))),
+            ("seconds", .float(seconds)),
+            ("interrupted", .bool(interrupted)),
+        ])
+    }
+
+    /// An example's tokens: the templated prompt, then the target and EOS.
+    static func tokenized(_ e: ModelExample, _ m: ModelObject, _ args: Arguments, what: String) throws(Unwind) -> SFTExample {
+        guard let target = e.target else { throw args.fail("\(what) has no answer to learn") }
+        let prompt = try m.tokens(e.prompt, args)
+        let completion = try m.tokens(target, args) + [m.tokenizer.eosToken]
+        let total = prompt.count + completion.count
+        if total - 1 > m.model.config.context {
+            throw args.fail("\(what) has \(total) tokens (prompt \(prompt.count), answer and EOS \(completion.count)); the model's context of \(m.model.config.context) holds \(m.model.config.context + 1)")
+        }
+        return SFTExample(prompt: prompt, completion: completion)
+    }
+}
