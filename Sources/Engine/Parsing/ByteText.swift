@@ -98,7 +98,7 @@ struct ByteText {
     func unexpected(at i: Int) -> CompletionParseError {
         if i >= count { return .unexpected("end of text", at: position(i)) }
         let b = self[i]
-        if b >= 0x80 { return .unexpectedCharacter(scalar(at: i).0, at: position(i)) }
+        if b >= 0x80 || (b < 0x20 && !isSpace(b)) || b == 0x7F { return .unexpectedCharacter(scalar(at: i).0, at: position(i)) }
         if isLetter(b) {
             var end = i
             while end < count && end - i < 40 && (isLetter(self[end]) || isDigit(self[end])) { end += 1 }

@@ -64,8 +64,12 @@ public enum CompletionParseError: Error, Equatable, Sendable {
         case .unexpectedCharacter(let scalar, let at):
             let code = String(scalar.value, radix: 16, uppercase: true)
             let padded = String(repeating: "0", count: max(0, 4 - code.count)) + code
-            let name = scalar.properties.name.map { " " + $0 } ?? ""
-            return "unexpected character '\(scalar)' (U+\(padded)\(name)) at \(at)"
+            let name = (scalar.properties.name ?? scalar.properties.nameAlias).map { " " + $0 } ?? ""
+            // Invisible characters (NUL, a zero-width space) are shown only by code and name.
+            let invisible: Set<Unicode.GeneralCategory> = [.control, .format, .spaceSeparator, .lineSeparator,
+                                                            .paragraphSeparator, .surrogate, .privateUse, .unassigned]
+            let shown = invisible.contains(scalar.properties.generalCategory) ? "" : "'\(scalar)' "
+            return "unexpected character \(shown)(U+\(padded)\(name)) at \(at)"
         case .missingEntry(let at): return "missing entry at \(at)"
         case .mixedNesting(let at): return "a row must be a list: found a number beside rows at \(at)"
         case .notAMatrix(let items): return "three levels of brackets hold \(items) matrices, not one"

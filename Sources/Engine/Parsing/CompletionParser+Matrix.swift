@@ -31,23 +31,43 @@ extension CompletionParser {
     }
 
     /// Rows of one length, not all empty, as an exact matrix or (one float entry) a float one.
-    static func matrix(from rows: [[Scalar]]) throws(CompletionParseError) -> Matrix {
-        guard let width = rows.first?.count, !rows.allSatisfy(\.isEmpty) else { throw .empty }
-        for (i, row) in rows.enumerated() where row.count != width {
-            throw .raggedRows(row: i + 1, count: row.count, firstCount: width)
+    static func matrix(from rows: ParsedRows) throws(CompletionParseError) -> Matrix {
+        guard let width = rows.lengths.first, !rows.entries.isEmpty else { throw .empty }
+        for (i, count) in rows.lengths.enumerated() where count != width {
+            throw .raggedRows(row: i + 1, count: count, firstCount: width)
         }
         var exact: [Exact] = []
-        exact.reserveCapacity(rows.count * width)
-        for row in rows {
-            for entry in row {
-                guard case .exact(let e) = entry else {
-                    let doubles = rows.flatMap { $0.map(\.doubleValue) }
-                    return .float(FloatMatrix(rows: rows.count, cols: width, entries: doubles))
-                }
-                exact.append(e)
+        exact.reserveCapacity(rows.entries.count)
+        for entry in rows.entries {
+            guard case .exact(let e) = entry else {
+                return .float(FloatMatrix(rows: rows.lengths.count, cols: width, entries: rows.entries.map(\.doubleValue)))
             }
+            exact.append(e)
         }
-        return .exact(ExactMatrix(rows: rows.count, cols: width, entries: exact))
+        return .exact(ExactMatrix(rows: rows.lengths.count, cols: width, entries: exact))
+    }
+}
+
+/// Entries read row by row, stored flat (one allocation however many rows).
+struct ParsedRows {
+    var entries: [Scalar] = []
+    /// The number of entries in each row; the last row is the one being read.
+    var lengths: [Int] = []
+
+    mutating func startRow() { lengths.append(0) }
+
+    mutating func append(_ value: Scalar) {
+        if lengths.isEmpty { lengths.append(0) }
+        entries.append(value)
+        lengths[lengths.count - 1] += 1
+    }
+
+    var currentRow: Int { max(0, lengths.count - 1) }
+    var currentLength: Int { lengths.last ?? 0 }
+
+    /// Drops a last row left empty by a trailing ';' or '\\' (never the only row).
+    mutating func dropTrailingEmptyRow() {
+        if lengths.count > 1 && lengths[lengths.count - 1] == 0 { lengths.removeLast() }
     }
 }
 
@@ -174,19 +194,21 @@ struct MatrixSpanFinder {
 struct MatrixReader {
     let text: ByteText
 
-    func rows(of span: MatrixSpan) throws(CompletionParseError) -> [[Scalar]] {
+    func rows(of span: MatrixSpan) throws(CompletionParseError) -> ParsedRows {
+        var rows = ParsedRows()
         switch span {
         case .failed(let error):
             throw error
         case .environment(let body):
-            return try environmentRows(body)
+            try environmentRows(body, into: &rows)
         case .brackets(let open, let close, let depth):
             switch depth {
-            case 1: return try entries(from: open + 1, to: close, firstRow: 0, semicolonRows: true)
-            case 2: return try listRows(from: open + 1, to: close)
-            default: return try batchOfOne(from: open + 1, to: close)
+            case 1: try entries(from: open + 1, to: close, semicolonRows: true, into: &rows)
+            case 2: try listRows(from: open + 1, to: close, into: &rows)
+            default: try batchOfOne(from: open + 1, to: close, into: &rows)
             }
         }
+        return rows
     }
 
     /// Offset of the next byte in from..<to that is not whitespace.
@@ -209,7 +231,7 @@ struct MatrixReader {
     }
 
     /// `[[[1, 2], [3, 4]]]`: one matrix inside a third pair of brackets.
-    func batchOfOne(from: Int, to: Int) throws(CompletionParseError) -> [[Scalar]] {
+    func batchOfOne(from: Int, to: Int, into rows: inout ParsedRows) throws(CompletionParseError) {
         var items = 0, depth = 0, firstOpen = -1, firstClose = -1
         var i = from
         while i < to {
@@ -227,12 +249,11 @@ struct MatrixReader {
             i += 1
         }
         guard items == 1, firstOpen >= 0, firstClose > firstOpen else { throw .notAMatrix(items: items) }
-        return try listRows(from: firstOpen + 1, to: firstClose)
+        try listRows(from: firstOpen + 1, to: firstClose, into: &rows)
     }
 
     /// `[1, 2], [3, 4]` (commas or whitespace between rows): one row per inner list.
-    func listRows(from: Int, to: Int) throws(CompletionParseError) -> [[Scalar]] {
-        var rows: [[Scalar]] = []
+    func listRows(from: Int, to: Int, into rows: inout ParsedRows) throws(CompletionParseError) {
         var needSeparator = false
         var i = from
         while true {
@@ -245,8 +266,8 @@ struct MatrixReader {
                 i += 1
             } else if c == UInt8(ascii: "[") {
                 guard let close = rowClose(i, to) else { throw .unterminated("[", at: text.position(i)) }
-                let row = try entries(from: i + 1, to: close, firstRow: rows.count, semicolonRows: false)
-                rows.append(row.first ?? [])
+                rows.startRow()
+                try entries(from: i + 1, to: close, semicolonRows: false, into: &rows)
                 needSeparator = true
                 i = close + 1
             } else if isDigit(c) || c == UInt8(ascii: "-") || c == UInt8(ascii: "+") || c == UInt8(ascii: ".") {
@@ -255,7 +276,6 @@ struct MatrixReader {
                 throw text.unexpected(at: i)
             }
         }
-        return rows
     }
 
     /// Whether the row starting at `from` has a comma before its end (';' or `to`).
@@ -273,8 +293,8 @@ struct MatrixReader {
     /// Entries separated by commas, or by whitespace in a row without commas
     /// (MATLAB and numpy's printout); with `semicolonRows`, ';' starts a new
     /// row. A trailing comma or semicolon is allowed, as Python and MATLAB allow it.
-    func entries(from: Int, to: Int, firstRow: Int, semicolonRows: Bool) throws(CompletionParseError) -> [[Scalar]] {
-        var rows: [[Scalar]] = [[]]
+    func entries(from: Int, to: Int, semicolonRows: Bool, into rows: inout ParsedRows) throws(CompletionParseError) {
+        if rows.lengths.isEmpty { rows.startRow() }
         var commaMode = rowHasComma(from, to, semicolonRows: semicolonRows)
         var needSeparator = false
         var i = from
@@ -291,29 +311,27 @@ struct MatrixReader {
                 continue
             }
             if c == UInt8(ascii: ";") && semicolonRows {
-                guard needSeparator || rows[rows.count - 1].isEmpty else { throw .missingEntry(at: text.position(i)) }
-                rows.append([])
+                guard needSeparator || rows.currentLength == 0 else { throw .missingEntry(at: text.position(i)) }
+                rows.startRow()
                 needSeparator = false
                 i += 1
                 commaMode = rowHasComma(i, to, semicolonRows: true)
                 continue
             }
             if needSeparator && (commaMode || !spaced) { throw text.unexpected(at: i) }
-            let position = EntryPosition(row: firstRow + rows.count - 1, column: rows[rows.count - 1].count)
+            let position = EntryPosition(row: rows.currentRow, column: rows.currentLength)
             var evaluator = EntryEvaluator(text, from: i, to: to, entry: position, whitespaceSeparates: !commaMode)
-            let value = try evaluator.evaluate()
-            rows[rows.count - 1].append(value)
+            rows.append(try evaluator.evaluate())
             i = evaluator.pos
             needSeparator = true
         }
-        if rows.count > 1 && rows[rows.count - 1].isEmpty { rows.removeLast() }
-        return rows
+        if semicolonRows { rows.dropTrailingEmptyRow() }
     }
 
     /// A LaTeX environment body: entries between '&', rows ended by `\\`;
     /// `\hline` is ignored, and so is a `\\` at the end.
-    func environmentRows(_ body: Range<Int>) throws(CompletionParseError) -> [[Scalar]] {
-        var rows: [[Scalar]] = [[]]
+    func environmentRows(_ body: Range<Int>, into rows: inout ParsedRows) throws(CompletionParseError) {
+        rows.startRow()
         var needSeparator = false
         var i = body.lowerBound
         let to = body.upperBound
@@ -321,8 +339,8 @@ struct MatrixReader {
             i = skipSpaces(i, to)
             if i >= to { break }
             if text.hasPrefix("\\\\", at: i) {
-                if !needSeparator && !rows[rows.count - 1].isEmpty { throw .missingEntry(at: text.position(i)) }
-                rows.append([])
+                if !needSeparator && rows.currentLength > 0 { throw .missingEntry(at: text.position(i)) }
+                rows.startRow()
                 needSeparator = false
                 i += 2
                 continue
@@ -335,14 +353,12 @@ struct MatrixReader {
                 continue
             }
             if needSeparator { throw text.unexpected(at: i) }
-            let position = EntryPosition(row: rows.count - 1, column: rows[rows.count - 1].count)
+            let position = EntryPosition(row: rows.currentRow, column: rows.currentLength)
             var evaluator = EntryEvaluator(text, from: i, to: to, entry: position, whitespaceSeparates: false)
-            let value = try evaluator.evaluate()
-            rows[rows.count - 1].append(value)
+            rows.append(try evaluator.evaluate())
             i = evaluator.pos
             needSeparator = true
         }
-        if rows.count > 1 && rows[rows.count - 1].isEmpty { rows.removeLast() }
-        return rows
+        rows.dropTrailingEmptyRow()
     }
 }

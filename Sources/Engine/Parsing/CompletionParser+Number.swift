@@ -101,32 +101,33 @@ struct NumberRunFinder {
     /// brackets whose partners lie outside it: "(so x = 3)." gives "3".
     /// Brackets are matched once with a stack, so this stays linear.
     func balanced(_ run: Range<Int>) -> Range<Int> {
-        var unmatched = Set<Int>()
+        // unmatched[k - run.lowerBound]: the bracket at k has no partner in the run.
+        var unmatched = [Bool](repeating: false, count: run.count)
         var openers: [Int] = []
         for k in run {
             let c = text[k]
             if c == UInt8(ascii: "(") || c == UInt8(ascii: "{") {
                 openers.append(k)
             } else if c == UInt8(ascii: ")") || c == UInt8(ascii: "}") {
-                if let open = openers.popLast(), (text[open] == UInt8(ascii: "(")) == (c == UInt8(ascii: ")")) {
-                    continue
-                } else {
-                    unmatched.insert(k)
+                guard let open = openers.popLast() else { unmatched[k - run.lowerBound] = true; continue }
+                if (text[open] == UInt8(ascii: "(")) != (c == UInt8(ascii: ")")) {
+                    unmatched[open - run.lowerBound] = true
+                    unmatched[k - run.lowerBound] = true
                 }
             }
         }
-        unmatched.formUnion(openers)
+        for k in openers { unmatched[k - run.lowerBound] = true }
         var lower = run.lowerBound, upper = run.upperBound
         while upper > lower {
             let end = text[upper - 1]
-            guard unmatched.contains(upper - 1) || end == UInt8(ascii: ".") || isSpace(end)
+            guard unmatched[upper - 1 - run.lowerBound] || end == UInt8(ascii: ".") || isSpace(end)
                     || end == UInt8(ascii: "+") || end == UInt8(ascii: "-")
                     || end == UInt8(ascii: "*") || end == UInt8(ascii: "/") else { break }
             upper -= 1
         }
         while lower < upper {
             let start = text[lower]
-            guard unmatched.contains(lower) || isSpace(start)
+            guard unmatched[lower - run.lowerBound] || isSpace(start)
                     || start == UInt8(ascii: "*") || start == UInt8(ascii: "/") else { break }
             lower += 1
         }
