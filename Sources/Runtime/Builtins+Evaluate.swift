@@ -27,6 +27,7 @@ extension Builtins {
             guard case .object(let o) = args[1], let task = o as? TaskObject else { throw args.mismatch(1, "a task") }
             let n = try args.int(2)
             if n < 1 || n > 1_000_000 { throw args.fail("n must be between 1 and 1000000, got \(n)") }
+            try Builtins.checkFormat(task, model, args)
             let tolerances = try Builtins.tolerances(args, 3)
             let seed: Int = args.isNil(4) ? 0 : try args.int(4)
             let temperature = try args.double(5)

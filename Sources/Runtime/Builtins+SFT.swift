@@ -74,6 +74,7 @@ extension Builtins {
         case .function, .builtin: source = .function(args[1])
         default: throw args.mismatch(1, "a task, a list of example records or a function seed -> example")
         }
+        if case .task(let task) = source { try checkFormat(task, m, args) }
         if evalEvery != nil, case .task = source {} else if evalEvery != nil {
             throw args.fail("eval_every needs a task to draw held-out examples from")
         }
@@ -159,14 +160,26 @@ extension Builtins {
         ])
     }
 
+    /// A Charton tokenizer reads only its own encoding: refuse a task written otherwise.
+    static func checkFormat(_ task: TaskObject, _ m: ModelObject, _ args: Arguments) throws(Unwind) {
+        guard m.tokenizer is ChartonTokenizer, task.template == nil, task.spec.format.rawValue != m.tokenizerName else { return }
+        throw args.fail("a \(m.tokenizerName) model reads tasks written in format: \"\(m.tokenizerName)\", this task's format is \"\(task.spec.format.rawValue)\"")
+    }
+
     /// An example's tokens: the templated prompt, then the target and EOS.
     static func tokenized(_ e: ModelExample, _ m: ModelObject, _ args: Arguments, what: String) throws(Unwind) -> SFTExample {
         guard let target = e.target else { throw args.fail("\(what) has no answer to learn") }
-        let prompt = try m.tokens(e.prompt, args)
-        let completion = try m.tokens(target, args) + [m.tokenizer.eosToken]
-        let total = prompt.count + completion.count
-        if total - 1 > m.model.config.context {
-            throw args.fail("\(what) has \(total) tokens (prompt \(prompt.count), answer and EOS \(completion.count)); the model's context of \(m.model.config.context) holds \(m.model.config.context + 1)")
+        let prompt: [Int32], completion: [Int32]
+        do {
+            prompt = try Tokenizers.encodeChecked(e.prompt, m.tokenizer)
+            completion = try Tokenizers.encodeChecked(target, m.tokenizer) + [m.tokenizer.eosToken]
+        } catch {
+            throw args.fail("\(what): \(error.message)")
+        }
+        // The last token is only a target: a sequence of L tokens needs a context of L - 1.
+        let needed = prompt.count + completion.count - 1
+        if needed > m.model.config.context {
+            throw args.fail("\(what) needs a context of \(needed) (prompt \(prompt.count) tokens, answer and EOS \(completion.count), less one), the model's is \(m.model.config.context)")
         }
         return SFTExample(prompt: prompt, completion: completion)
     }

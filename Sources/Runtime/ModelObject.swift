@@ -61,7 +61,7 @@ final class ModelObject: NativeObject {
                                     help: sum ? "The sum of the completion tokens' log-probabilities given the prompt."
                                               : "The log-probability of each completion token given the prompt.") { args throws(Unwind) in
                 let prompt = try self.promptTokens(args[0], args, what: "prompt")
-                let completion = try self.tokens(try args.string(1), args)
+                let completion = try self.completionTokens(args, 1)
                 if completion.isEmpty { throw args.fail("the completion is empty: there is nothing to score") }
                 let values = try args.engine { () throws(EngineError) in
                     try self.model.completionLogProbs(prompts: [prompt], completions: [completion], padToken: self.tokenizer.padToken)
@@ -111,6 +111,23 @@ final class ModelObject: NativeObject {
     /// The ids of `text`; a word-level tokenizer refuses words it cannot spell.
     func tokens(_ text: String, _ args: Arguments) throws(Unwind) -> [Int32] {
         try args.engine { () throws(EngineError) in try Tokenizers.encodeChecked(text, self.tokenizer) }
+    }
+
+    /// A completion: a string (encoded) or a list of token ids (as `m.sample` returns them).
+    func completionTokens(_ args: Arguments, _ i: Int) throws(Unwind) -> [Int32] {
+        switch args[i] {
+        case .string(let s): return try tokens(s, args)
+        case .list(let items):
+            var ids: [Int32] = []
+            for (k, v) in items.enumerated() {
+                guard case .int(let id) = v, id >= 0, id < model.config.vocabSize else {
+                    throw args.fail("completion token \(k) is \(v.shortDisplay), not an id in 0..\(model.config.vocabSize - 1)")
+                }
+                ids.append(Int32(id))
+            }
+            return ids
+        default: throw args.mismatch(i, "a string or a list of token ids")
+        }
     }
 
     /// A prompt: a string as it is, or an example record with its template
@@ -242,7 +259,15 @@ final class ModelObject: NativeObject {
         }
         guard isDirectory.boolValue else { throw args.fail("\(path) is a file; a model is a directory (written by m.save)") }
         let url = URL(fileURLWithPath: path)
-        let (model, tokenizer) = try args.engine { () throws(EngineError) in try Checkpoint.load(from: url) }
+        let model: GPTModel, tokenizer: any Tokenizer
+        do {
+            (model, tokenizer) = try Checkpoint.load(from: url)
+        } catch {
+            // Name the directory as the user wrote it.
+            let message = error.message
+            if message.contains(url.path) { throw args.fail(message.replacingOccurrences(of: url.path, with: path)) }
+            throw args.fail("cannot load \(path): \(message)")
+        }
         var state: [String: Any] = [:]
         if let data = try? Data(contentsOf: url.appendingPathComponent(stateFile)),
            let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] {
