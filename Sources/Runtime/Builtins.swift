@@ -17,6 +17,8 @@ extension Interpreter {
         ("Random matrices", Builtins.matrixRandom),
         ("Tasks", Builtins.tasks),
         ("Models", Builtins.models),
+        ("Rewards", Builtins.rewards),
+        ("Reward hacking", Builtins.probe),
         ("Randomness", Builtins.random),
         ("Time and checks", Builtins.system),
     ]

@@ -49,6 +49,7 @@ public enum Driver {
             installInterruptHandler()
             let vm = Interpreter()
             finished.append(vm)
+            if let warning = vm.loadStandardLibrary() { writeError(warning) }
             let result = vm.run(SourceFile(name: path == "-" ? "<stdin>" : path, text: text))
             if !result.succeeded {
                 report(result.diagnostics)
@@ -64,6 +65,7 @@ public enum Driver {
             installInterruptHandler()
             let vm = Interpreter()
             finished.append(vm)
+            if let warning = vm.loadStandardLibrary() { writeError(warning) }
             let result = vm.run(SourceFile(name: "<eval>", text: code))
             if !result.succeeded {
                 report(result.diagnostics)

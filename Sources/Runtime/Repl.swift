@@ -88,6 +88,7 @@ final class Repl {
     /// Makes `vm` print through the REPL and defines `ans`.
     func setUpInterpreter() {
         vm.output = { [unowned self] text in self.emit(text) }
+        if let warning = vm.loadStandardLibrary() { writeError(warning) }
         vm.defineGlobal("ans", .nil, mutable: true)
     }
 

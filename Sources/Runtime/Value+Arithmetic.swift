@@ -215,6 +215,8 @@ enum Arithmetic {
                         float: (Double, Double) -> Double) throws(Unwind) -> Value {
         guard let x = number(a), let y = number(b) else {
             if a.isMatrix || b.isMatrix { return try MatrixValues.binary(op, a, b) }
+            // A reward times a number is a weighted reward: rewards.tags * 0.5.
+            if op == "*", let weighted = RewardSet.weighted(a, b) ?? RewardSet.weighted(b, a) { return weighted }
             throw operandError(op, a, b)
         }
         switch (x, y) {

@@ -8,6 +8,8 @@ import Engine
 private func eval(_ code: String) -> Result<Value, RuntimeTestError> {
     let vm = Interpreter()
     vm.output = { _ in }
+    // As in every session: the reward sets of stdlib/rewards.pv are defined.
+    if let warning = vm.loadStandardLibrary() { return .failure(RuntimeTestError(message: warning)) }
     let result = vm.run(SourceFile(name: "<test>", text: code))
     if let d = result.diagnostics.first { return .failure(RuntimeTestError(message: d.message)) }
     return .success(result.value ?? .nil)

@@ -179,7 +179,7 @@ public enum MatrixGenerator {
     }
 
     /// Exact when every scalar is exact, float otherwise.
-    static func build(_ m: Int, _ n: Int, _ scalars: [Scalar]) -> Matrix {
+    public static func build(_ m: Int, _ n: Int, _ scalars: [Scalar]) -> Matrix {
         var exact: [Exact] = []
         exact.reserveCapacity(scalars.count)
         for s in scalars {

@@ -74,6 +74,8 @@ extension TaskSpec {
         for _ in 0..<MatrixGenerator.maxAttempts {
             let m: Matrix
             switch kind {
+            case .random where operation.wantsRankDeficient:
+                m = try lowRank(n, &rng)
             case .random:
                 m = operation.needsInvertible
                     ? try MatrixGenerator.invertible(n, entries: entries, maxCond: maxCond, rng: &rng)
@@ -99,6 +101,19 @@ extension TaskSpec {
             return m
         }
         throw EngineError.invalidArgument("could not draw an invertible \(kind.rawValue) \(n)×\(n) matrix; widen the entries")
+    }
+
+    /// A matrix of random rank: L·R with L n×r from the entries and R r×n
+    /// from -2..2. rref of a full-rank square matrix is always I — the
+    /// seed talk's "bad distribution for RREF", where answering the identity
+    /// was right most of the time — so rref and rank draw every rank, and
+    /// nullspace draws ranks below n (a non-empty answer).
+    func lowRank(_ n: Int, _ rng: inout SeededRandom) throws(EngineError) -> Matrix {
+        let r = operation == .nullspace ? rng.nextInt(0, n - 1) : rng.nextInt(1, n)
+        if r == 0 { return try MatrixGenerator.random(n, n, entries: .integers(0...0), rng: &rng) }
+        let left = try MatrixGenerator.random(n, r, entries: entries, rng: &rng)
+        let right = try MatrixGenerator.random(r, n, entries: .integers(-2...2), rng: &rng)
+        return try Matrix.multiply(left, right)
     }
 
     func isSingular(_ m: Matrix) throws(EngineError) -> Bool {

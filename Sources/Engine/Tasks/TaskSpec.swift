@@ -7,6 +7,9 @@ public enum TaskOperation: String, CaseIterable, Sendable {
     /// Needs an invertible input (a singular draw has no answer).
     var needsInvertible: Bool { self == .inverse || self == .solve }
 
+    /// Asked of matrices of every rank (see `TaskSpec.lowRank`).
+    var wantsRankDeficient: Bool { self == .rref || self == .rank || self == .nullspace }
+
     /// The words of the chat prompt: "Compute the inverse of ...".
     public var phrase: String {
         switch self {
