@@ -22,6 +22,7 @@ extension Builtins {
             seconds, interrupted}. Examples use negative seeds (-1 - seed·n - i),
             which sft never draws. Ctrl-C stops between batches and reports what
             was scored. trace: true gives room for a worked solution.
+              evaluate(model(layers: 1, dim: 8, heads: 1, context: 64), tasks.transpose(format: "compact"), n: 4, print: false, progress: false).n   # 4
             """) { args throws(Unwind) in
             let model = try args.model(0)
             guard case .object(let o) = args[1], let task = o as? TaskObject else { throw args.mismatch(1, "a task") }

@@ -25,8 +25,8 @@ extension Builtins {
             m.logprob(...) their sum; m.encode(text), m.decode(ids); m.save(dir);
             m.copy(). The same seed gives the same model, and sampling without
             seed: continues the model's own seeded stream.
-              model(layers: 1, dim: 16, heads: 2, context: 32).parameters   # 13488
-              model(layers: 1, dim: 16, heads: 2, context: 32, tokenizer: "p1000").config.vocab   # 1253
+              model(layers: 1, dim: 16, heads: 2, context: 32).parameters   # 7968
+              model(layers: 1, dim: 16, heads: 2, context: 32, tokenizer: "p1000").config.vocab   # 1254
               model(layers: 1, dim: 8, heads: 1, context: 8).encode("hi")   # [104, 105]
             """) { args throws(Unwind) in
             let name = try args.string(5)

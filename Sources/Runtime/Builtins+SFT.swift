@@ -36,6 +36,7 @@ extension Builtins {
             with the model usable. Returns {steps, loss (per step), final_loss,
             evals ([{step, accuracy, exact}]), tokens_per_second, seconds,
             interrupted}.
+              sft(model(layers: 1, dim: 8, heads: 1, context: 8), [{prompt: "a", answer_text: "b"}], steps: 2, batch: 1, progress: false).steps   # 2
             """) { args throws(Unwind) in
             try runSFT(args)
         }
