@@ -105,8 +105,8 @@ extension Builtins {
             let eta = seconds / Double(done) * Double(n - done)
             progress.update("evaluate \(done)/\(n)  accuracy \(EvaluationResult.percent(result.accuracy))  exact \(EvaluationResult.percent(result.rate(result.exact)))  \(Int(Double(result.completionTokens) / max(seconds, 1e-9))) tok/s  ETA \(ProgressLine.duration(eta))",
                             count: done, total: n)
-            if done < n && takeInterrupt() {
-                result.interrupted = true
+            if takeInterrupt() {
+                result.interrupted = done < n
                 break
             }
         }

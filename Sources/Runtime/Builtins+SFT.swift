@@ -136,13 +136,19 @@ extension Builtins {
                                           progress: false, args)
                 evals.append(.record([("step", .int(step)), ("accuracy", .float(r.accuracy)), ("exact", .float(r.rate(r.exact)))]))
                 lastAccuracy = "  exact \(EvaluationResult.percent(r.rate(r.exact)))"
+                // Ctrl-C during the evaluation stops the training too.
+                if r.interrupted {
+                    interrupted = true
+                    break
+                }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             let eta = seconds / Double(step) * Double(steps - step)
             progress.update("sft step \(step)/\(steps)  loss \(formatFloat(report.loss, significantDigits: 4))  lr \(formatFloat(Double(report.learningRate), significantDigits: 3))\(lastAccuracy)  \(Int(Double(processed) / max(seconds, 1e-9))) tok/s  ETA \(ProgressLine.duration(eta))",
                             count: step, total: steps)
-            if step < steps && takeInterrupt() {
-                interrupted = true
+            // A Ctrl-C during the last step is consumed too: sft has stopped, as asked.
+            if takeInterrupt() {
+                interrupted = step < steps
                 break
             }
         }
