@@ -5,23 +5,29 @@ struct RewardContext {
     let completion: String
     let example: Value
 
-    /// The text of the last <answer>…</answer>, or the whole completion when
-    /// it has no answer tag (compact and Charton formats have none).
-    var answerText: String {
-        CompletionParser.tag(completion, "answer") ?? completion
-    }
-
     /// The answer the model gave, as a matrix (numbers are 1×1, lists 1×n;
     /// a row is turned into a column when the true answer is a column).
     func parsedAnswer(shapedLike expected: Matrix?) -> Matrix? {
-        let text = answerText
+        var parsed = RewardContext.parse(completion)
+        if let p = parsed, let e = expected, e.cols == 1, p.rows == 1, p.cols == e.rows { parsed = p.transposed }
+        return parsed
+    }
+
+    /// The answer of a completion parsed once for all the rewards of a set:
+    /// they are called one after another on the same completion. (The
+    /// interpreter runs on one thread; the cache holds one entry.)
+    nonisolated(unsafe) static var lastParsed: (completion: String, answer: Matrix?)?
+
+    static func parse(_ completion: String) -> Matrix? {
+        if let last = lastParsed, last.completion == completion { return last.answer }
+        let text = CompletionParser.tag(completion, "answer") ?? completion
         var parsed: Matrix?
         if case .success(let m) = CompletionParser.parseMatrix(text) {
             parsed = m
         } else if case .success(let s) = CompletionParser.parseNumber(text) {
             parsed = MatrixValues.single(s)
         }
-        if let p = parsed, let e = expected, e.cols == 1, p.rows == 1, p.cols == e.rows { parsed = p.transposed }
+        lastParsed = (completion, parsed)
         return parsed
     }
 
@@ -224,7 +230,7 @@ extension Builtins {
 
                   rewards.overlong(max: 10, cache: 4)("abcdefgh", {})   # -0.5
                 """) { c, s throws(Unwind) in
-                FormatRewards.overlong(length: c.completion.unicodeScalars.count, maxLength: try s.int(2), cache: try s.int(3))
+                FormatRewards.overlong(length: FormatRewards.length(c.completion), maxLength: try s.int(2), cache: try s.int(3))
             },
             reward("language", [], help: """
                 1 minus the share of characters that are neither ASCII nor mathematical: a completion that switches language scores below 1.

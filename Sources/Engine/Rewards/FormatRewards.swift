@@ -158,9 +158,14 @@ public enum FormatRewards {
         }
     }
 
+    /// Characters (Unicode scalars, as Python's len), counted on the bytes.
+    public static func length(_ text: String) -> Int {
+        withBytes(text) { scalarCount($0, from: 0) }
+    }
+
     /// 0 up to `budget` characters, then -perCharacter for each one beyond.
     public static func lengthPenalty(_ text: String, budget: Int, perCharacter: Double) -> Double {
-        let length = text.unicodeScalars.count
+        let length = length(text)
         return length <= budget ? 0 : -Double(length - budget) * perCharacter
     }
 
@@ -177,6 +182,8 @@ public enum FormatRewards {
     /// mathematical (Unicode math symbols, Greek letters, sub/superscripts):
     /// a completion that drifts into another language scores below 1.
     public static func language(_ text: String) -> Double {
+        // Most completions are ASCII: one pass over the bytes decides.
+        if withBytes(text, { t in t.allSatisfy { $0 < 0x80 } }) { return 1 }
         var total = 0, foreign = 0
         for scalar in text.unicodeScalars {
             total += 1
