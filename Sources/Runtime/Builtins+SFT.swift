@@ -33,9 +33,9 @@ extension Builtins {
             eval_every: k evaluates eval_n held-out examples every k steps (tasks
             only). A progress line (step, loss, tokens/s, ETA) goes to stderr
             (progress: false silences it); Ctrl-C stops at the next step boundary
-            with the model usable. Returns {steps, loss (per step), final_loss,
-            evals ([{step, accuracy, exact}]), tokens_per_second, seconds,
-            interrupted}.
+            with the model usable. Returns a run with fields steps, loss (per
+            step), final_loss, evals ([{step, accuracy, exact}]), tokens_per_second,
+            seconds, interrupted, and history (all of them as a record).
               sft(model(layers: 1, dim: 8, heads: 1, context: 8), [{prompt: "a", answer_text: "b"}], steps: 2, batch: 1, progress: false).steps   # 2
             """) { args throws(Unwind) in
             try runSFT(args)
@@ -156,7 +156,7 @@ extension Builtins {
         if explicitSeed == nil, case .task = source { m.examplesSeen &+= drawn }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         progress.finish(interrupted ? "sft: interrupted after step \(losses.count) of \(steps); the model keeps what it learned" : nil)
-        return .record([
+        return .object(SFTRun(fields: [
             ("steps", .int(losses.count)),
             ("loss", .list(losses)),
             ("final_loss", losses.last ?? .nil),
@@ -164,7 +164,7 @@ extension Builtins {
             ("tokens_per_second", .float(Double(processed) / max(seconds, 1e-9))),
             ("seconds", .float(seconds)),
             ("interrupted", .bool(interrupted)),
-        ])
+        ]))
     }
 
     /// A Charton tokenizer reads only its own encoding: refuse a task written otherwise.
@@ -189,5 +189,35 @@ extension Builtins {
             throw args.fail("\(what) needs a context of \(needed) (prompt \(prompt.count) tokens, answer and EOS \(completion.count), less one), the model's is \(m.model.config.context)")
         }
         return SFTExample(prompt: prompt, completion: completion)
+    }
+}
+
+/// What `sft` returns: its history as fields (`h.loss`, `h.evals`, ...),
+/// shown in one line so the REPL does not print hundreds of losses.
+final class SFTRun: NativeObject {
+    let record: Record
+
+    init(fields: [(String, Value)]) { record = Record(fields) }
+
+    var typeName: String { "sft_run" }
+
+    var memberNames: [String] { Array(record.fields.keys) + ["history"] }
+
+    func member(_ name: String, vm: Interpreter) throws(Unwind) -> Value? {
+        if name == "history" { return .record(record) }
+        return record[name]
+    }
+
+    func display() -> String {
+        var text = "<sft run: \(record["steps"]?.display() ?? "0") steps"
+        if case .list(let losses)? = record["loss"], let first = losses.first, let last = losses.last,
+           let a = Arithmetic.double(first), let b = Arithmetic.double(last) {
+            text += ", loss \(formatFloat(a, significantDigits: 4)) -> \(formatFloat(b, significantDigits: 4))"
+        }
+        if case .list(let evals)? = record["evals"], case .record(let e)? = evals.last, let exact = e["exact"].flatMap(Arithmetic.double) {
+            text += ", exact \(EvaluationResult.percent(exact))"
+        }
+        if case .bool(true)? = record["interrupted"] { text += ", interrupted" }
+        return text + ">"
     }
 }
