@@ -3,19 +3,19 @@
 // character). The GSM8K-demo rewards reproduce that demo's regexes exactly,
 // including their quirks, so scores compare with published runs.
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 public enum FormatRewards {
     /// Occurrences of `needle` in `text` (non-overlapping, as Python's str.count).
     static func count(_ needle: [UInt8], in text: UnsafeBufferPointer<UInt8>) -> Int {
-        guard !needle.isEmpty, text.count >= needle.count else { return 0 }
         var n = 0, i = 0
-        let first = needle[0], last = text.count - needle.count
-        while i <= last {
-            if text[i] == first && matches(needle, text, at: i) {
-                n += 1
-                i += needle.count
-            } else {
-                i += 1
-            }
+        while let at = find(needle, in: text, from: i) {
+            n += 1
+            i = at + needle.count
         }
         return n
     }
@@ -27,14 +27,17 @@ public enum FormatRewards {
         return true
     }
 
-    /// First index ≥ `from` where `needle` starts, or nil.
+    /// First index ≥ `from` where `needle` starts, or nil. libc's memchr
+    /// finds candidates for the first byte many bytes at a time.
     static func find(_ needle: [UInt8], in text: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
-        guard !needle.isEmpty, text.count >= needle.count else { return nil }
+        guard !needle.isEmpty, let base = text.baseAddress else { return nil }
         var i = max(0, from)
-        let first = needle[0], last = text.count - needle.count
+        let last = text.count - needle.count
         while i <= last {
-            if text[i] == first && matches(needle, text, at: i) { return i }
-            i += 1
+            guard let hit = memchr(base + i, Int32(needle[0]), last - i + 1) else { return nil }
+            let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+            if matches(needle, text, at: at) { return at }
+            i = at + 1
         }
         return nil
     }
@@ -59,6 +62,10 @@ public enum FormatRewards {
 
     static let reasoningOpen = Array("<reasoning>".utf8), reasoningClose = Array("</reasoning>".utf8)
     static let answerOpen = Array("<answer>".utf8), answerClose = Array("</answer>".utf8)
+    static let reasoningLine = Array("<reasoning>\n".utf8), reasoningEndLine = Array("\n</reasoning>\n".utf8)
+    static let answerLine = Array("\n<answer>\n".utf8), answerEndLine = Array("\n</answer>\n".utf8)
+    static let answerEnd = Array("\n</answer>".utf8)
+    static let strictMiddle = Array("\n</reasoning>\n<answer>\n".utf8)
 
     /// 1 when both <reasoning>…</reasoning> and <answer>…</answer> are present.
     public static func tagsPresent(_ text: String) -> Double {
@@ -85,8 +92,7 @@ public enum FormatRewards {
     /// final newline.
     public static func strictFormat(_ text: String) -> Double {
         withBytes(text) { t in
-            let head = Array("<reasoning>\n".utf8), middle = Array("\n</reasoning>\n<answer>\n".utf8)
-            let tail = Array("\n</answer>\n".utf8)
+            let head = reasoningLine, middle = strictMiddle, tail = answerEndLine
             guard matches(head, t, at: 0) else { return 0 }
             // '.' stops at a newline, so the reasoning line ends at the first one.
             guard let firstNewline = find([10], in: t, from: head.count), matches(middle, t, at: firstNewline) else { return 0 }
@@ -129,18 +135,18 @@ public enum FormatRewards {
     public static func xmlCount(_ text: String) -> Double {
         withBytes(text) { t in
             var score = 0.0
-            if count(Array("<reasoning>\n".utf8), in: t) == 1 { score += 0.125 }
-            if count(Array("\n</reasoning>\n".utf8), in: t) == 1 { score += 0.125 }
-            if count(Array("\n<answer>\n".utf8), in: t) == 1 {
+            if count(reasoningLine, in: t) == 1 { score += 0.125 }
+            if count(reasoningEndLine, in: t) == 1 { score += 0.125 }
+            if count(answerLine, in: t) == 1 {
                 score += 0.125
                 // len(text.split("\n</answer>\n")[-1]): what follows the last separator.
-                let separator = Array("\n</answer>\n".utf8)
+                let separator = answerEndLine
                 let after = findLast(separator, in: t).map { $0 + separator.count } ?? 0
                 score -= Double(scalarCount(t, from: after)) * 0.001
             }
-            if count(Array("\n</answer>".utf8), in: t) == 1 {
+            if count(answerEnd, in: t) == 1 {
                 score += 0.125
-                let separator = Array("\n</answer>".utf8)
+                let separator = answerEnd
                 let after = findLast(separator, in: t).map { $0 + separator.count } ?? 0
                 score -= Double(scalarCount(t, from: after) - 1) * 0.001
             }
