@@ -1,3 +1,4 @@
+import Engine
 import Foundation
 
 extension Builtins {
@@ -303,23 +304,9 @@ enum TextSearch {
         return offsets(of: needle, in: haystack, from: start, limit: 1).first
     }
 
-    /// First occurrence of `needle` in `h` at or after `from`: scan for the
-    /// first byte, then compare the rest.
+    /// First occurrence of `needle` in `h` at or after `from`.
     static func search(_ needle: UnsafeBufferPointer<UInt8>, in h: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        let m = needle.count, n = h.count
-        guard m > 0, from >= 0, n >= m, from <= n - m else { return nil }
-        let first = needle[0]
-        var i = from
-        let last = n - m
-        while i <= last {
-            if h[i] == first {
-                var j = 1
-                while j < m && h[i + j] == needle[j] { j += 1 }
-                if j == m { return i }
-            }
-            i += 1
-        }
-        return nil
+        ByteSearch.first(needle, in: h, from: from)
     }
 
     /// Parts between occurrences of `sep` (kept when empty).

@@ -3,12 +3,6 @@
 // character). The GSM8K-demo rewards reproduce that demo's regexes exactly,
 // including their quirks, so scores compare with published runs.
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 public enum FormatRewards {
     /// Occurrences of `needle` in `text` (non-overlapping, as Python's str.count).
     static func count(_ needle: [UInt8], in text: UnsafeBufferPointer<UInt8>) -> Int {
@@ -27,19 +21,9 @@ public enum FormatRewards {
         return true
     }
 
-    /// First index ≥ `from` where `needle` starts, or nil. libc's memchr
-    /// finds candidates for the first byte many bytes at a time.
+    /// First index ≥ `from` where `needle` starts, or nil.
     static func find(_ needle: [UInt8], in text: UnsafeBufferPointer<UInt8>, from: Int = 0) -> Int? {
-        guard !needle.isEmpty, let base = text.baseAddress else { return nil }
-        var i = max(0, from)
-        let last = text.count - needle.count
-        while i <= last {
-            guard let hit = memchr(base + i, Int32(needle[0]), last - i + 1) else { return nil }
-            let at = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
-            if matches(needle, text, at: at) { return at }
-            i = at + 1
-        }
-        return nil
+        needle.withUnsafeBufferPointer { ByteSearch.first($0, in: text, from: from) }
     }
 
     /// Last index where `needle` starts, or nil.
