@@ -17,6 +17,7 @@ extension Interpreter {
         ("Random matrices", Builtins.matrixRandom),
         ("Tasks", Builtins.tasks),
         ("Models", Builtins.models),
+        ("GRPO", Builtins.grpo),
         ("Rewards", Builtins.rewards),
         ("Reward hacking", Builtins.probe),
         ("Randomness", Builtins.random),
