@@ -13,6 +13,10 @@ final class RunObject: NativeObject {
     var lastSamples: [GRPOSample] = []
     var lastExamples: [Value] = []
     var examplesDrawn = 0
+    /// runs/NAME when the run was named.
+    var directory: RunDirectory?
+    var saveEvery = 0
+    var samplesEvery = 10
 
     init(modelObject: ModelObject, trainer: GRPOTrainer, parts: [RewardSet.Part], task: Value) {
         self.modelObject = modelObject
@@ -50,6 +54,12 @@ final class RunObject: NativeObject {
             })
         default: return nil
         }
+    }
+
+    func sampleLine(_ s: GRPOSample, step: Int) -> Value {
+        guard case .record(var r) = sampleRecord(s) else { return .nil }
+        r.fields.updateValue(.int(step), forKey: "step", insertingAt: 0)
+        return .record(r)
     }
 
     func sampleRecord(_ s: GRPOSample) -> Value {
@@ -156,6 +166,14 @@ final class RunObject: NativeObject {
         let record = Value.record(metrics)
         history.append(record)
         modelObject.stepsTrained += 1
+        if let directory {
+            try directory.append(record, to: directory.metrics)
+            let stepNumber = history.count
+            if samplesEvery > 0 && stepNumber % samplesEvery == 0 {
+                for s in report.samples { try directory.append(sampleLine(s, step: stepNumber), to: directory.samples) }
+            }
+            if saveEvery > 0 && stepNumber % saveEvery == 0 { try directory.checkpoint(step: stepNumber, model: modelObject) }
+        }
         return record
     }
 }
@@ -172,6 +190,7 @@ extension Builtins {
                 .optional("loss_type", .string("bnpo")), .optional("scale_rewards", .string("group")),
                 .optional("num_iterations", .int(1)), .optional("mask_truncated_completions", .bool(false)),
                 .optional("drop_zero_variance", .bool(false)), .optional("max_grad_norm", .float(1)), .optional("seed", .int(0)),
+                .optional("run"), .optional("save_every", .int(0)), .optional("samples_every", .int(10)),
             ], help: """
                 A GRPO run (DeepSeekMath's GRPO with TRL's options) on a model, a reward set and a task: run.train(steps), run.step(), run.history, run.samples(k), run.model.
 
@@ -186,7 +205,10 @@ extension Builtins {
                 are DAPO's options. The model is trained in place. The history holds
                 TRL's metric names (reward, reward_std, rewards/NAME/mean,
                 completions/mean_length, kl, entropy, clip_ratio/..., frac_reward_zero_std)
-                and Pivot's (tokens_per_second, step_time, and its parts).
+                and Pivot's (tokens_per_second, step_time, and its parts). With run: "NAME"
+                the run writes runs/NAME/ under the working directory: config.json,
+                metrics.jsonl (a line per step), samples.jsonl (every samples_every
+                steps) and checkpoints/step-N/ (every save_every steps).
                   grpo(model(layers: 1, dim: 32, heads: 2, context: 64), rewards.rows, tasks.transpose(format: "compact"), prompts: 2, group: 4, max_tokens: 8).train(2, progress: false).steps   # 2
                   let run = grpo(m, hardened_rewards, tasks.inverse(size: 2), prompts: 16, group: 8, beta: 0.02)
                   run.train(200)   # a progress line; Ctrl-C stops at a step boundary
@@ -224,7 +246,23 @@ extension Builtins {
                 let trainer = try args.engine { () throws(EngineError) in
                     try GRPOTrainer(model: m.model, tokenizer: m.tokenizer, settings: s)
                 }
-                return .object(RunObject(modelObject: m, trainer: trainer, parts: parts, task: args[2]))
+                let run = RunObject(modelObject: m, trainer: trainer, parts: parts, task: args[2])
+                run.saveEvery = max(0, try args.int(23))
+                run.samplesEvery = max(0, try args.int(24))
+                if !args.isNil(22) {
+                    let names = ["prompts", "group", "temperature", "max_tokens", "top_k", "top_p", "lr", "warmup", "total_steps",
+                                 "beta", "epsilon", "epsilon_high", "loss_type", "scale_rewards", "num_iterations",
+                                 "mask_truncated_completions", "drop_zero_variance", "max_grad_norm", "seed"]
+                    var config: [(String, Value)] = [("model", .string(m.display())), ("task", .string(args[2].shortDisplay)),
+                                                     ("rewards", .list(parts.map { .record([("name", .string($0.name)), ("weight", .float($0.weight))]) }))]
+                    for (k, name) in names.enumerated() { config.append((name, args[k + 3])) }
+                    let name = try args.string(22)
+                    do { run.directory = try RunDirectory(name: name, config: .record(config)) } catch {
+                        if case .error(let e) = error { throw args.fail(e.message) }
+                        throw error
+                    }
+                }
+                return .object(run)
             },
         ]
     }
