@@ -257,7 +257,7 @@ extension Builtins {
                                                      ("rewards", .list(parts.map { .record([("name", .string($0.name)), ("weight", .float($0.weight))]) }))]
                     for (k, name) in names.enumerated() { config.append((name, args[k + 3])) }
                     let name = try args.string(22)
-                    do { run.directory = try RunDirectory(name: name, config: .record(config)) } catch {
+                    do throws(Unwind) { run.directory = try RunDirectory(name: name, config: .record(config)) } catch {
                         if case .error(let e) = error { throw args.fail(e.message) }
                         throw error
                     }
