@@ -10,7 +10,7 @@ import Foundation
 // respect to them back out.
 
 /// How token losses become one number (TRL's `loss_type`).
-public enum GRPOLossType: String, CaseIterable, Sendable {
+public enum GRPOLossType: String, CaseIterable, Sendable, Codable {
     /// Mean over each sequence's tokens, then over sequences (the original GRPO).
     case grpo
     /// Sum over all tokens / number of tokens in the batch.
@@ -23,7 +23,7 @@ public enum GRPOLossType: String, CaseIterable, Sendable {
 }
 
 /// How rewards are scaled into advantages (TRL's `scale_rewards`).
-public enum RewardScaling: String, CaseIterable, Sendable {
+public enum RewardScaling: String, CaseIterable, Sendable, Codable {
     /// (r − group mean) / (group std + 1e-4).
     case group
     /// (r − group mean) / (batch std + 1e-4).
@@ -32,7 +32,7 @@ public enum RewardScaling: String, CaseIterable, Sendable {
     case none
 }
 
-public struct GRPOLossSettings: Sendable {
+public struct GRPOLossSettings: Sendable, Codable {
     /// Lower clip: the ratio is clipped below at 1 − epsilon.
     public var epsilon: Double
     /// Upper clip: at 1 + epsilonHigh (DAPO clip-higher); epsilon when nil.

@@ -1,7 +1,7 @@
 import Foundation
 
 /// GRPO's knobs, named as TRL's GRPOTrainer names them where it has them.
-public struct GRPOSettings: Sendable {
+public struct GRPOSettings: Sendable, Codable {
     /// Prompts per step.
     public var prompts: Int = 16
     /// Completions per prompt (TRL's num_generations).
@@ -91,15 +91,21 @@ public final class GRPOTrainer {
     let optimizer: AdamW
     /// The frozen starting model for the KL term; none when beta is 0.
     let reference: GPTModel?
-    public private(set) var stepsTaken = 0
+    public internal(set) var stepsTaken = 0
 
-    public init(model: GPTModel, tokenizer: any Tokenizer, settings: GRPOSettings) throws(EngineError) {
+    public convenience init(model: GPTModel, tokenizer: any Tokenizer, settings: GRPOSettings) throws(EngineError) {
+        try self.init(model: model, tokenizer: tokenizer, settings: settings,
+                      reference: settings.loss.beta != 0 ? model.copy() : nil)
+    }
+
+    /// With a given reference model (restored from a checkpoint).
+    init(model: GPTModel, tokenizer: any Tokenizer, settings: GRPOSettings, reference: GPTModel?) throws(EngineError) {
         try settings.validate()
         self.model = model
         self.tokenizer = tokenizer
         self.settings = settings
         self.optimizer = try AdamW(model: model, settings: settings.optimizer)
-        self.reference = settings.loss.beta != 0 ? model.copy() : nil
+        self.reference = reference
     }
 
     /// One step on `prompts` (already rendered). `score` gets every
@@ -179,8 +185,14 @@ public final class GRPOTrainer {
                     throw .numerical("the GRPO loss is \(lossValue) at step \(stepsTaken + 1); the model was not updated")
                 }
                 gradientNorm = model.clipGradients(maxNorm: settings.maxGradientNorm)
+                guard gradientNorm.isFinite else {
+                    throw .numerical("the gradient norm is \(gradientNorm) at step \(stepsTaken + 1); the model was not updated")
+                }
                 try optimizer.update(model, learningRate: settings.schedule.rate(at: stepsTaken))
             }
+        }
+        if trainable && !model.weightsAreFinite {
+            throw .numerical("the model's weights are no longer finite after the update of step \(stepsTaken + 1) (learning rate \(settings.schedule.rate(at: stepsTaken)))")
         }
         let updated = clock.now
         stepsTaken += 1
