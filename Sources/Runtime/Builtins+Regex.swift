@@ -249,8 +249,7 @@ final class CompiledPattern: @unchecked Sendable {
             if let result {
                 found.append(result)
                 if found.count >= limit { stop.pointee = true }
-            } else if interruptRequested.load(ordering: .relaxed) {
-                interruptRequested.store(false, ordering: .relaxed)
+            } else if takeInterruptUnlessDeferred() {
                 interrupted = true
                 stop.pointee = true
             }

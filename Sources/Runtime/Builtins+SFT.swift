@@ -9,6 +9,8 @@ enum SFTSource {
     case list([SFTExample])
     /// A function seed -> example record.
     case function(Value)
+    /// A curriculum of tasks, advancing on evaluated accuracy.
+    case curriculum(CurriculumState)
 }
 
 extension Builtins {
@@ -20,8 +22,12 @@ extension Builtins {
         ], help: """
             Supervised fine-tuning in place: next-token loss on each example's answer, none on its prompt.
 
-            data: a task (its examples), a list of example records, or a function
-            seed -> example record. A record needs prompt and answer_text (or a
+            data: a task (its examples), a list of example records, a function
+            seed -> example record, or a curriculum of tasks: every eval_every
+            steps (default 50) the current stage is evaluated on eval_n held-out
+            examples, and its rules see {accuracy, length, loss, steps} over the
+            last `window` evaluations; promotions and demotions are printed and
+            kept in the run's events. A record needs prompt and answer_text (or a
             string answer, or completion used as it is); with system it is a chat
             example. Templates: chat "SYSTEM\\n\\nUser: PROMPT\\nAssistant: " ->
             "<answer>\\nANSWER\\n</answer>"; other formats "PROMPT = " -> "ANSWER"; the
@@ -52,11 +58,11 @@ extension Builtins {
         let warmup = args.isNil(5) ? min(100, steps / 10) : try args.int(5)
         let minLR = args.isNil(6) ? lr / 10 : try args.double(6)
         let trace = try args.bool(7)
-        let evalEvery: Int? = args.isNil(8) ? nil : try args.int(8)
+        let requestedEvalEvery: Int? = args.isNil(8) ? nil : try args.int(8)
         let evalN = try args.int(9)
         let explicitSeed: Int? = args.isNil(10) ? nil : try args.int(10)
         let showProgress = try args.bool(11)
-        if let evalEvery, evalEvery < 1 { throw args.fail("eval_every must be at least 1, got \(evalEvery)") }
+        if let requestedEvalEvery, requestedEvalEvery < 1 { throw args.fail("eval_every must be at least 1, got \(requestedEvalEvery)") }
         if evalN < 1 { throw args.fail("eval_n must be at least 1, got \(evalN)") }
 
         let source: SFTSource
@@ -73,12 +79,25 @@ extension Builtins {
             }
             source = .list(examples)
         case .function, .builtin: source = .function(args[1])
-        default: throw args.mismatch(1, "a task, a list of example records or a function seed -> example")
+        case .object(let c as CurriculumObject):
+            for (i, stage) in c.stages.enumerated() {
+                guard case .object(let task as TaskObject) = stage.task else {
+                    throw args.fail("stage \(i + 1) of the curriculum is a function; sft advances on evaluated accuracy, which needs tasks")
+                }
+                try checkFormat(task, m, args)
+            }
+            source = .curriculum(CurriculumState(spec: c))
+        default: throw args.mismatch(1, "a task, a curriculum, a list of example records or a function seed -> example")
         }
         if case .task(let task) = source { try checkFormat(task, m, args) }
-        if evalEvery != nil, case .task = source {} else if evalEvery != nil {
-            throw args.fail("eval_every needs a task to draw held-out examples from")
+        var evalEvery = requestedEvalEvery
+        switch source {
+        case .task: break
+        case .curriculum: evalEvery = evalEvery ?? 50
+        default: if evalEvery != nil { throw args.fail("eval_every needs a task to draw held-out examples from") }
         }
+        let curriculum: CurriculumState? = { if case .curriculum(let c) = source { return c } else { return nil } }()
+        curriculum?.vm = args.vm
 
         let settings = SFTSettings(schedule: LearningRateSchedule(peak: Float(lr), minimum: Float(minLR), warmupSteps: warmup, totalSteps: steps),
                                    padToken: m.tokenizer.padToken)
@@ -96,6 +115,11 @@ extension Builtins {
                 drawn += 1
                 switch source {
                 case .task(let task):
+                    let e = try task.modelExample(seed: exampleSeed, trace: trace, vm: args.vm)
+                    out.append(try tokenized(e, m, args, what: "the example with seed \(exampleSeed)"))
+                case .curriculum(let c):
+                    let stage = c.stageIndex(example: drawn - 1, seed: baseSeed)
+                    guard case .object(let task as TaskObject) = c.spec.stages[stage].task else { break }
                     let e = try task.modelExample(seed: exampleSeed, trace: trace, vm: args.vm)
                     out.append(try tokenized(e, m, args, what: "the example with seed \(exampleSeed)"))
                 case .list(let examples):
@@ -125,17 +149,30 @@ extension Builtins {
         var processed = 0
         var interrupted = false
         var lastAccuracy: String = ""
+        var lossesSinceEval: [Double] = []
         for step in 1...steps {
             let examples = try nextBatch()
             let report = try args.engine { () throws(EngineError) in try trainer.step(examples) }
             m.stepsTrained += 1
             losses.append(.float(report.loss))
+            lossesSinceEval.append(report.loss)
             processed += report.processedTokens
-            if let evalEvery, step % evalEvery == 0 || step == steps, case .task(let task) = source {
+            if let evalEvery, step % evalEvery == 0 || step == steps, let task = evaluationTask(source) {
                 let r = try runEvaluation(m, task, n: evalN, tolerances: [0.05], seed: 0, temperature: 0, trace: trace,
                                           progress: false, args)
-                evals.append(.record([("step", .int(step)), ("accuracy", .float(r.accuracy)), ("exact", .float(r.rate(r.exact)))]))
-                lastAccuracy = "  exact \(EvaluationResult.percent(r.rate(r.exact)))"
+                var record: [(String, Value)] = [("step", .int(step)), ("accuracy", .float(r.accuracy)), ("exact", .float(r.rate(r.exact)))]
+                if let curriculum {
+                    record.append(("stage", .int(curriculum.progress.stage + 1)))
+                    let observation = CurriculumObservation(reward: nil, accuracy: r.accuracy, length: r.count == 0 ? 0 : Double(r.completionTokens) / Double(r.count),
+                                                            loss: lossesSinceEval.reduce(0, +) / Double(max(1, lossesSinceEval.count)))
+                    if let event = try curriculum.observe(observation, steps: lossesSinceEval.count, at: step, vm: args.vm) {
+                        progress.clear()
+                        args.vm.output(curriculum.message(event, run: "sft") + "\n")
+                    }
+                }
+                lossesSinceEval = []
+                evals.append(.record(record))
+                lastAccuracy = "  \(curriculum.map { "stage \($0.progress.stage + 1)/\($0.spec.stages.count)  " } ?? "")accuracy \(EvaluationResult.percent(r.accuracy))  exact \(EvaluationResult.percent(r.rate(r.exact)))"
                 // Ctrl-C during the evaluation stops the training too.
                 if r.interrupted {
                     interrupted = true
@@ -154,6 +191,7 @@ extension Builtins {
         }
         if explicitSeed == nil, case .function = source { m.examplesSeen &+= drawn }
         if explicitSeed == nil, case .task = source { m.examplesSeen &+= drawn }
+        if explicitSeed == nil, case .curriculum = source { m.examplesSeen &+= drawn }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         progress.finish(interrupted ? "sft: interrupted after step \(losses.count) of \(steps); the model keeps what it learned" : nil)
         return .object(SFTRun(fields: [
@@ -164,7 +202,20 @@ extension Builtins {
             ("tokens_per_second", .float(Double(processed) / max(seconds, 1e-9))),
             ("seconds", .float(seconds)),
             ("interrupted", .bool(interrupted)),
+            ("events", .list(curriculum.map { c in c.progress.events.map(c.record) } ?? [])),
+            ("stage", curriculum?.stats ?? .nil),
         ]))
+    }
+
+    /// The task `sft` evaluates: the task, or the curriculum's current stage.
+    static func evaluationTask(_ source: SFTSource) -> TaskObject? {
+        switch source {
+        case .task(let t): return t
+        case .curriculum(let c):
+            if case .object(let t as TaskObject) = c.stage.task { return t }
+            return nil
+        default: return nil
+        }
     }
 
     /// A Charton tokenizer reads only its own encoding: refuse a task written otherwise.

@@ -18,6 +18,7 @@ extension Interpreter {
         ("Tasks", Builtins.tasks),
         ("Models", Builtins.models),
         ("GRPO", Builtins.grpo),
+        ("Curricula", Builtins.curricula),
         ("Rewards", Builtins.rewards),
         ("Reward hacking", Builtins.probe),
         ("Randomness", Builtins.random),

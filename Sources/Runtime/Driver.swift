@@ -87,9 +87,7 @@ public enum Driver {
 
     /// Ctrl-C sets a flag the evaluator polls; it never interrupts Swift code midway.
     public static func installInterruptHandler() {
-        signal(SIGINT) { _ in
-            interruptRequested.store(true, ordering: .relaxed)
-        }
+        signal(SIGINT) { _ in recordInterrupt() }
         // A parent may have started us with SIGINT blocked; Ctrl-C must work.
         var set = sigset_t()
         sigemptyset(&set)

@@ -125,6 +125,12 @@ public final class Interpreter {
         return globals[index]
     }
 
+    /// Whether a global is one of the builtins (not defined by the user).
+    func isBuiltinGlobal(_ name: String) -> Bool {
+        guard let index = globalIndex[name] else { return false }
+        return globalInfo[index].isBuiltin
+    }
+
     /// Names of all defined globals (for completion and "did you mean").
     public var globalNames: [String] {
         globalIndex.keys.filter { global($0) != nil }.sorted()
@@ -139,10 +145,7 @@ public final class Interpreter {
 
     @inline(__always)
     func checkInterrupt(at location: SourceLocation) throws(Unwind) {
-        if interruptRequested.load(ordering: .relaxed) {
-            interruptRequested.store(false, ordering: .relaxed)
-            throw error("interrupted", at: location)
-        }
+        if takeInterruptUnlessDeferred() { throw error("interrupted", at: location) }
     }
 
     // MARK: - Calls

@@ -82,16 +82,28 @@ struct EvaluationResult {
         count += 1
         completionTokens += completion.tokens.count
         if completion.truncated { truncated += 1 }
-        guard let task = example.task else { return }
-        let text = AnswerReader.answerText(completion.text)
-        let expected = AnswerReader.expected(task.answer, operation: operation)
-        guard let p = AnswerReader.read(text, format: format, expected: task.answer, operation: operation) else { return }
+        guard let answer = AnswerReader.judge(completion.text, example: example, format: format, operation: operation) else { return }
         parsed += 1
+        if answer.exact { exact += 1 }
+        for (k, tol) in tolerances.enumerated() where answer.error < tol { correct[k] += 1 }
+    }
+}
+
+extension AnswerReader {
+    /// A completion's answer judged against the example: its error (Charton's
+    /// d1, or sum|A·P − I| / n for inverses) and whether it is exactly right;
+    /// nil when the example has no task answer or the answer does not parse.
+    static func judge(_ completion: String, example: ModelExample, format: TaskFormat?,
+                      operation: TaskOperation) -> (error: Double, exact: Bool)? {
+        guard let task = example.task else { return nil }
+        let text = answerText(completion)
+        let expected = self.expected(task.answer, operation: operation)
+        guard let p = read(text, format: format, expected: task.answer, operation: operation) else { return nil }
         let sameText = example.answerText.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) == text } ?? false
-        if sameText || (p.rows == expected.rows && p.cols == expected.cols && p == expected) { exact += 1 }
-        let error = inverseCheck ? CorrectnessRewards.inverseError(p, input: task.matrix)
-                                 : CorrectnessRewards.error(p, expected, metric: .d1)
-        for (k, tol) in tolerances.enumerated() where error < tol { correct[k] += 1 }
+        let exact = sameText || (p.rows == expected.rows && p.cols == expected.cols && p == expected)
+        let error = operation == .inverse ? CorrectnessRewards.inverseError(p, input: task.matrix)
+                                          : CorrectnessRewards.error(p, expected, metric: .d1)
+        return (error, exact)
     }
 }
 

@@ -31,6 +31,15 @@ final class ProgressLine {
         }
     }
 
+    /// Erases the line on a terminal so a message can be printed; the next
+    /// update draws it again.
+    func clear() {
+        guard enabled, isTerminal, drawn else { return }
+        write("\r\u{1B}[K")
+        drawn = false
+        lastDraw = 0
+    }
+
     /// Ends the line (on a terminal) and writes a final message, if any.
     func finish(_ message: String? = nil) {
         guard enabled else { return }

@@ -7,11 +7,27 @@
 ///     1 / [1 2]                  # expect runtime error: cannot divide ...
 ///     # expect exit: 3
 ///     # expect stderr: warning: something
+///     run.train(3)               # expect like: step *: stage 1 -> stage 2, *
 struct Expectations {
     /// One expected line of stdout, and the source line that asked for it.
     struct OutputLine {
         let text: String
         let sourceLine: Int
+        /// `expect like:` — each `*` in text stands for any run of characters
+        /// (for lines with numbers that differ across machines).
+        var isPattern = false
+
+        func matches(_ line: Substring) -> Bool {
+            guard isPattern else { return line == text }
+            let pieces = text.split(separator: "*", omittingEmptySubsequences: false)
+            guard let first = pieces.first, let last = pieces.last, line.hasPrefix(first) else { return false }
+            var rest = line.dropFirst(first.count)
+            for piece in pieces.dropFirst().dropLast() where !piece.isEmpty {
+                guard let range = rest.range(of: piece) else { return false }
+                rest = rest[range.upperBound...]
+            }
+            return pieces.count == 1 ? rest.isEmpty : rest.count >= last.count && rest.hasSuffix(last)
+        }
     }
 
     /// An expected `FILE:LINE:COL: error: MESSAGE` line (any COL).
@@ -69,6 +85,8 @@ extension Expectations {
     private mutating func read(_ rest: Substring, sourceLine: Int) {
         if let text = rest.dropPrefix(":") {
             output.append(OutputLine(text: String(text.dropPrefix(" ") ?? text), sourceLine: sourceLine))
+        } else if let text = rest.dropPrefix(" like:") {
+            output.append(OutputLine(text: String(text.dropPrefix(" ") ?? text), sourceLine: sourceLine, isPattern: true))
         } else if let message = rest.dropPrefix(" error: ") {
             compileErrors.append(ErrorLine(message: String(message), sourceLine: sourceLine))
         } else if let message = rest.dropPrefix(" runtime error: ") {
@@ -89,7 +107,7 @@ extension Expectations {
         } else if let kind = rest.misspelledKind {
             // "# expect eror: ..." would otherwise be silently ignored.
             problems.append("line \(sourceLine): unknown expectation '# expect\(kind):' "
-                + "(known: '# expect:', 'expect error:', 'expect runtime error:', "
+                + "(known: '# expect:', 'expect like:', 'expect error:', 'expect runtime error:', "
                 + "'expect exit:', 'expect stderr:')")
         }
         // Anything else ("# expected to be slow") is prose, not an expectation.

@@ -66,7 +66,7 @@ struct Verdict {
                     + (index + 1 < expected.count ? " (and \(expected.count - index - 1) more)" : ""))
                 return
             }
-            if actual[index] != line.text {
+            if !line.matches(actual[index]) {
                 failures.append("line \(line.sourceLine): expected output '\(clip(line.text))', got '\(clip(actual[index]))'")
                 // After the first difference the rest is usually noise.
                 return
