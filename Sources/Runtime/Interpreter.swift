@@ -45,6 +45,13 @@ public final class Interpreter {
         FileHandle.standardOutput.write(text.data(using: .utf8)!)
     }
 
+    /// Set while a notebook runs (`pivot replay`, `pivot run` of a notebook,
+    /// the REPL's recording): `plot(...)` calls it with a function that
+    /// writes the plot as a PNG to a path (returning an error message or
+    /// nil). The recorder picks the path beside the notebook and prints the
+    /// `plot: PATH.png` line that the notebook keeps as `# => plot: PATH.png`.
+    public var plotRecorder: ((_ writePNG: (String) -> String?) -> Void)? = nil
+
     struct GlobalInfo {
         let name: String
         var kind: BindingKind
