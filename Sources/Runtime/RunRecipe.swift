@@ -18,6 +18,7 @@ enum RunRecipe {
         if let name = globalName(of: task, vm: vm) { taskFields.append(("global", .string(name))) }
         if case .object(let t as TaskObject) = task, t.template == nil { taskFields.append(("task", specRecord(t.spec))) }
         if case .builtin(let b) = task { taskFields.append(("builtin", .string(b.name))) }
+        if case .object(let c as CurriculumObject) = task, let rebuilt = curriculumRecord(c) { taskFields.append(("curriculum", rebuilt)) }
         if !taskFields.isEmpty { fields.append(("task", .record(taskFields))) }
         return .record(fields)
     }
@@ -40,6 +41,30 @@ enum RunRecipe {
             return xs.count == ys.count && zip(xs, ys).allSatisfy { same($0, $1) }
         default: return false
         }
+    }
+
+    /// A curriculum of builtin tasks with the default rules, as data
+    /// (nil when a stage has a rule or a function: code, not data).
+    static func curriculumRecord(_ c: CurriculumObject) -> Value? {
+        var stages: [Value] = []
+        for stage in c.stages {
+            guard stage.promote == nil, stage.demote == nil,
+                  case .object(let t as TaskObject) = stage.task, t.template == nil else { return nil }
+            stages.append(.record([("task", specRecord(t.spec)), ("name", .string(stage.name)), ("min_steps", .int(stage.minSteps))]))
+        }
+        return .record([("stages", .list(stages)), ("window", .int(c.window)), ("replay", .float(c.replay))])
+    }
+
+    static func curriculum(from v: Value) -> CurriculumObject? {
+        guard case .record(let r) = v, case .list(let items)? = r["stages"], !items.isEmpty,
+              case .int(let window)? = r["window"], window >= 1, let replay = r["replay"].flatMap(Arithmetic.double) else { return nil }
+        var stages: [StageObject] = []
+        for item in items {
+            guard case .record(let s) = item, let specValue = s["task"], let spec = spec(from: specValue),
+                  case .string(let name)? = s["name"], case .int(let minSteps)? = s["min_steps"] else { return nil }
+            stages.append(StageObject(task: .object(TaskObject(spec: spec, template: nil)), promote: nil, demote: nil, minSteps: minSteps, name: name))
+        }
+        return CurriculumObject(stages: stages, window: window, replay: replay)
     }
 
     static func specRecord(_ spec: TaskSpec) -> Value {
@@ -149,6 +174,7 @@ enum RunRecipe {
             if case .string(let name)? = t["global"], let v = vm.global(name) { taskValue = v }
             else if let specValue = t["task"], let spec = spec(from: specValue) { taskValue = .object(TaskObject(spec: spec, template: nil)) }
             else if case .string(let name)? = t["builtin"], let b = vm.builtinsByName[name] { taskValue = .builtin(b) }
+            else if let c = t["curriculum"].flatMap(curriculum(from:)) { taskValue = .object(c) }
             else if case .string(let name)? = t["global"] {
                 throw args.fail("the run's task was the global '\(name)', which this session does not define; define it first or pass task:")
             }

@@ -215,4 +215,27 @@ final class RunDirectoryTests: XCTestCase {
                            "resume: nowhere is not a run directory (it has no config.json)")
         }
     }
+
+    func testResumeRebuildsBuiltinTasksAndCurricula() throws {
+        try withTemporaryDirectory { _ in
+            let vm = Interpreter()
+            vm.output = { _ in }
+            let first = vm.run(SourceFile(name: "<test>", text: """
+                let cur = curriculum([tasks.diagonal(size: 2, format: "compact"), tasks.inverse(size: 2, format: "compact")], window: 3, replay: 0.2)
+                grpo(model(layers: 1, dim: 32, heads: 2, context: 64), rewards.rows, cur, prompts: 2, group: 2, max_tokens: 4, run: "c").train(2, progress: false)
+                grpo(model(layers: 1, dim: 32, heads: 2, context: 64), rewards.rows, tasks.transpose(size: 3, format: "compact"),
+                     prompts: 2, group: 2, max_tokens: 4, run: "t").train(1, progress: false)
+                """))
+            XCTAssertTrue(first.succeeded, first.diagnostics.first?.message ?? "")
+            // A fresh session defines nothing: the tasks come back from their settings.
+            let fresh = Interpreter()
+            fresh.output = { _ in }
+            let c = fresh.run(SourceFile(name: "<test>", text: "let r = resume(\"runs/c\")\nr.train(1, progress: false)\n[r.steps, r.stage.stage, r.stage.name]"))
+            XCTAssertTrue(c.succeeded, c.diagnostics.first?.message ?? "")
+            XCTAssertEqual(c.value?.display(), "[3, 1, \"inverse diagonal 2\"]")
+            let t = fresh.run(SourceFile(name: "<test>", text: "resume(\"runs/t\").train(1, progress: false).history[-1].step"))
+            XCTAssertTrue(t.succeeded, t.diagnostics.first?.message ?? "")
+            XCTAssertEqual(t.value?.display(), "2")
+        }
+    }
 }
