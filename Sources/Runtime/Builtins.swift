@@ -19,6 +19,7 @@ extension Interpreter {
         ("Models", Builtins.models),
         ("GRPO", Builtins.grpo),
         ("Curricula", Builtins.curricula),
+        ("Plots", Builtins.plots),
         ("Rewards", Builtins.rewards),
         ("Reward hacking", Builtins.probe),
         ("Randomness", Builtins.random),

@@ -57,6 +57,9 @@ final class RunObject: NativeObject {
     var lastCheckpoint: Int?
     /// The progress line while `train` runs (cleared before messages).
     private var progress: ProgressLine?
+    /// Called after each step of `train` with (steps done, steps asked for),
+    /// the progress line cleared: `plot(run, ..., watch: true)` redraws there.
+    var watchers: [String: (_ done: Int, _ total: Int) -> Void] = [:]
 
     init(modelObject: ModelObject, trainer: GRPOTrainer, parts: [RewardSet.Part], source: ExampleSource, accuracyTolerance: Double) {
         self.modelObject = modelObject
@@ -167,6 +170,10 @@ final class RunObject: NativeObject {
             text += "  reward \(number("reward"))"
             if let a = metrics["accuracy"].flatMap(Arithmetic.double) { text += "  accuracy \(EvaluationResult.percent(a))" }
             text += "  length \(number("completions/mean_length", 3))  \(number("tokens_per_second", 4)) tok/s  ETA \(eta)"
+            if !watchers.isEmpty {
+                line.clear()
+                for watcher in watchers.values { watcher(done, steps) }
+            }
             line.update(text, count: done, total: steps)
         }
         try checkpoint()
