@@ -92,6 +92,8 @@ enum Gnuplot {
             readers.enter()
             detach {
                 box.data = pipe.fileHandleForReading.readDataToEndOfFile()
+                // Foundation keeps the Process (and its pipes) alive past this call: close now, or each plot leaks two descriptors.
+                try? pipe.fileHandleForReading.close()
                 readers.leave()
             }
         }

@@ -245,6 +245,18 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(try pngSize("big.png") == (800, 480))
     }
 
+    #if os(Linux)
+    /// Every plot closes what it opened: a long session plots thousands of times.
+    func testPlotsLeakNoDescriptors() throws {
+        func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+        let vm = session()
+        run(vm, "plot([1, 2])")
+        let before = try openDescriptors()
+        run(vm, #"for i in 0..29 { plot([1, 2, i]) }"#)
+        XCTAssertLessThanOrEqual(try openDescriptors(), before + 2)
+    }
+    #endif
+
     /// Titles are data: gnuplot must not run a backquoted command in them.
     func testTitlesCannotRunCommands() throws {
         let vm = session()
