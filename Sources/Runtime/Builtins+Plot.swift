@@ -133,6 +133,7 @@ enum Plotter {
         switch terminal {
         case .sixel:
             let size = request.size ?? PlotOutput.defaultImageSize
+            try checkImageSize(size)
             let out = try gnuplot(PlotScript.make(spec, for: .sixel(width: size.0, height: size.1)))
             vm.output(String(decoding: out, as: UTF8.self) + "\n")
         case .dumb, .auto:
@@ -174,14 +175,18 @@ enum Plotter {
             return
         }
         let (width, height) = size ?? PlotOutput.defaultImageSize
-        guard width >= 16 && width <= 20_000 && height >= 16 && height <= 20_000 else {
-            throw fail("plot: an image's size must be [width, height] in pixels between 16 and 20000, got [\(width), \(height)]")
-        }
+        try checkImageSize((width, height))
         let output: PlotOutput = ext == "svg" ? .svg(path: url.path, width: width, height: height)
             : .png(path: url.path, width: width, height: height)
         _ = try gnuplot(PlotScript.make(spec, for: output), takeInterrupts: takeInterrupts)
         let written = (try? fm.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
         if written == 0 { throw fail("plot: gnuplot could not write \(file)") }
+    }
+
+    static func checkImageSize(_ size: (Int, Int)) throws(Unwind) {
+        guard size.0 >= 16 && size.0 <= 20_000 && size.1 >= 16 && size.1 <= 20_000 else {
+            throw fail("plot: an image's size must be [width, height] in pixels between 16 and 20000, got [\(size.0), \(size.1)]")
+        }
     }
 
     // MARK: - watch

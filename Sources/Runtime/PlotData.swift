@@ -189,7 +189,7 @@ struct PlotSource {
             let s = PlotSource.number(r["stage"])
             guard s.isFinite else { continue }
             if let p = previous, p != s, xs[i].isFinite {
-                out.append((xs[i], s == s.rounded() ? String(Int(s)) : "\(s)"))
+                out.append((xs[i], s == s.rounded() && abs(s) < 1e15 ? String(Int(s)) : "\(s)"))
             }
             previous = s
         }

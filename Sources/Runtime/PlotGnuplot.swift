@@ -18,7 +18,7 @@ enum Gnuplot {
 
     /// Seconds a plot may take (PIVOT_PLOT_TIMEOUT overrides).
     nonisolated(unsafe) static var timeLimit: Double = {
-        if let text = ProcessInfo.processInfo.environment["PIVOT_PLOT_TIMEOUT"], let t = Double(text), t > 0 { return t }
+        if let text = ProcessInfo.processInfo.environment["PIVOT_PLOT_TIMEOUT"], let t = Double(text), t > 0 { return min(t, 86_400) }
         return 20
     }()
 
@@ -120,7 +120,7 @@ enum Gnuplot {
             try? stdin.fileHandleForWriting.close()
         }
 
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeLimit * 1e9)
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(min(max(timeLimit, 0.001), 86_400) * 1e9)
         var failure: Failure?
         while finished.wait(timeout: .now() + .milliseconds(20)) == .timedOut {
             let interrupted = takeInterrupts ? takeInterruptUnlessDeferred() : interruptRequested.load(ordering: .relaxed)

@@ -196,6 +196,10 @@ struct PlotRequest {
         if let title { spec.title = title.isEmpty ? nil : title }
         if let xlabel { spec.xlabel = xlabel.isEmpty ? nil : xlabel }
         if let ylabel { spec.ylabel = ylabel.isEmpty ? nil : ylabel }
+        if case .curves = spec.content {
+            spec.logX = logX
+            spec.logY = logY
+        }
         spec.xrange = xrange
         spec.yrange = yrange
         spec.legend = legend

@@ -88,7 +88,8 @@ enum PlotText {
                 } }
                 let ch: Character
                 if count == 0 { ch = "?" } else {
-                    let t = hi > lo ? (sum / Double(count) - lo) / (hi - lo) : 0.5
+                    var t = hi > lo ? (sum / Double(count) - lo) / (hi - lo) : 0.5
+                    if !t.isFinite { t = 0.5 }  // entries near ±Double.greatestFiniteMagnitude overflow
                     ch = shades[min(shades.count - 1, max(0, Int((t * Double(shades.count - 1)).rounded())))]
                 }
                 out.append(ch); out.append(ch)

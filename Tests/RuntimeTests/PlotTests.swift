@@ -120,6 +120,11 @@ final class PlotTests: XCTestCase {
         XCTAssertTrue(lines.allSatisfy { $0.count <= 60 }, output)
         XCTAssertFalse(output.contains("\u{0C}") || output.contains("\u{1B}"), "no form feed, no colour off a terminal")
 
+        // A log axis has tics at powers of ten, and a linear one between them.
+        output = ""
+        run(vm, #"plot([1, 10, 100, 1000, 10000], log: "y", terminal: "dumb", size: [60, 20])"#)
+        XCTAssertTrue(output.contains(" 1000 ") && !output.contains("2000"), output)
+
         // Off a terminal, without terminal: or file:, nothing is printed (the plot is still made and checked).
         output = ""
         XCTAssertEqual(run(vm, "plot([1, 2, 3])").display(), "nil")
