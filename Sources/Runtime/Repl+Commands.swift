@@ -32,7 +32,7 @@ extension Repl {
         Command(name: "time", arguments: "EXPR", summary: "evaluate EXPR and show how long it took",
                 shortens: true) { repl, argument in repl.time(argument) },
         Command(name: "save", arguments: "FILE",
-                summary: "write the successful entries and their output as a .pv file",
+                summary: "write the successful entries and their output as a notebook (.pv)",
                 shortens: true) { repl, argument in repl.save(argument) },
         Command(name: "reset", arguments: "", summary: "start over with a fresh interpreter",
                 shortens: false) { repl, _ in repl.reset() },
@@ -105,7 +105,9 @@ extension Repl {
         evaluate(program, recording: argument, timed: true)
     }
 
-    /// `:save FILE`: the transcript as a .pv file, written atomically.
+    /// `:save FILE`: the session as a notebook (a .pv file with a `# %%`
+    /// cell per entry), written atomically; `pivot replay FILE --check`
+    /// runs it again.
     func save(_ argument: String) {
         guard !argument.isEmpty else { return commandError("usage: :save FILE") }
         do {
@@ -114,7 +116,9 @@ extension Repl {
             return commandError(error.message)
         }
         let count = transcript.entries.count
-        emit("saved \(count) entr\(count == 1 ? "y" : "ies") to \(argument)\n")
+        let plots = transcript.notebook(for: argument).plots.count
+        let plotNote = plots == 0 ? "" : " and \(plots) plot\(plots == 1 ? "" : "s")"
+        emit("saved \(count) entr\(count == 1 ? "y" : "ies")\(plotNote) to \(argument)\n")
     }
 
     /// `:reset`: a fresh interpreter; the transcript starts over with it, so

@@ -84,9 +84,11 @@ extension Repl {
         "history": "Entry N is named <repl:N> in error messages. Up and Down recall lines of this and earlier sessions.",
         "time": "The wall-clock time of running EXPR, not of parsing it or printing its value.",
         "save": """
-            Each entry that ran without error since the start or the last :reset is written,
-            followed by what it printed as `# => ` lines; the file runs with `pivot run FILE`.
-            The file is written beside FILE first, then renamed, so it is never left half-written.
+            Each entry that ran without error since the start or the last :reset becomes a cell:
+            a `# %%` line, the code, then what it printed as `# => ` lines (plots are copied to
+            NAME.plots/). The file runs with `pivot run FILE`; `pivot replay FILE --check` runs
+            every cell again and compares. It is written beside FILE first, then renamed, so it
+            is never left half-written.
             """,
         "reset": "Every definition is forgotten, and :save starts over from here.",
     ]

@@ -85,9 +85,10 @@ final class Repl {
         for line in history.open() { editor.addHistory(line) }
     }
 
-    /// Makes `vm` print through the REPL and defines `ans`.
+    /// Makes `vm` print (and keep plots) through the REPL and defines `ans`.
     func setUpInterpreter() {
         vm.output = { [unowned self] text in self.emit(text) }
+        vm.plotRecorder = transcript.plots.recorder { [unowned self] text in self.emit(text) }
         if let warning = vm.loadStandardLibrary() { writeError(warning) }
         vm.defineGlobal("ans", .nil, mutable: true)
     }

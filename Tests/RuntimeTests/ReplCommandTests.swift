@@ -135,15 +135,24 @@ final class ReplCommandTests: XCTestCase {
         XCTAssertEqual(s.out.components(separatedBy: "\n").last(where: { !$0.isEmpty }), "saved 5 entries to \(file)")
         let saved = try String(contentsOfFile: file, encoding: .utf8)
         XCTAssertEqual(saved, """
+            # %%
             let x = 2
+
+            # %%
             fn f(n) {
               print("n is", n)
               n * x
             }
+
+            # %%
             f(3)
             # => n is 3
             # => 6
+
+            # %%
             x;
+
+            # %%
             print("a\\n\\nb")
             # => a
             # =>
@@ -172,7 +181,7 @@ final class ReplCommandTests: XCTestCase {
     func testResetStartsTheTranscriptOver() throws {
         let file = directory + "/after-reset.pv"
         _ = replSession(["let a = 1", ":reset", "let b = 2", ":save \(file)"])
-        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "let b = 2\n")
+        XCTAssertEqual(try String(contentsOfFile: file, encoding: .utf8), "# %%\nlet b = 2\n")
     }
 
     func testTildeMeansHome() {
