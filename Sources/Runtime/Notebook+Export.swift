@@ -41,7 +41,7 @@ extension Notebook {
         var intro: [String] = []
         var blocks: [Report.Block] = []
         for (index, cell) in cells.enumerated() {
-            var lines = cell.lines.filter { Notebook.outputText($0) == nil }
+            var lines = cell.lines.filter { Notebook.outputText($0) == nil }.map { String(Notebook.withoutCR($0)) }
             if index == 0 {
                 // The header's leading comments are prose; `# pivot:` lines are for replay.
                 while let first = lines.first, first.hasPrefix("#") || first.allSatisfy(\.isWhitespace) {

@@ -67,15 +67,16 @@ public struct Notebook: Equatable {
         }
 
         /// The cell with `output` as its recorded output: right after its
-        /// last non-blank line, before the blank lines that end it.
-        public func replacingOutput(_ output: [String]) -> Cell {
+        /// last non-blank line, before the blank lines that end it. New
+        /// lines end with `lineEnd` ("\r" in a file with CRLF line ends).
+        public func replacingOutput(_ output: [String], lineEnd: String = "") -> Cell {
             var code = lines.filter { Notebook.outputText($0) == nil }
             var trailing: [String] = []
             while let last = code.last, last.allSatisfy(\.isWhitespace) {
                 trailing.insert(code.removeLast(), at: 0)
             }
             var copy = self
-            copy.lines = code + output.map(Notebook.outputLine) + trailing
+            copy.lines = code + output.map { Notebook.outputLine($0) + lineEnd } + trailing
             return copy
         }
 
@@ -102,6 +103,8 @@ public struct Notebook: Equatable {
     public var cells: [Cell]
     /// Whether the file ends with a newline.
     public var endsWithNewline: Bool
+    /// Whether lines end with "\r\n" (judged by the first line).
+    public var usesCRLF = false
 
     public static let markerPrefix = "# %%"
     public static let outputPrefix = "# =>"
@@ -127,6 +130,7 @@ public struct Notebook: Equatable {
         var lines = Notebook.splitLines(text)
         endsWithNewline = lines.last == ""
         if endsWithNewline { lines.removeLast() }
+        usesCRLF = lines.first?.hasSuffix("\r") == true
         var cells = [Cell(marker: nil, markerLine: 1, lines: [])]
         for (index, line) in lines.enumerated() {
             if Notebook.isMarker(line) {
@@ -158,7 +162,7 @@ public struct Notebook: Equatable {
     public func replacingOutputs(_ outputs: [Int: [String]]) -> Notebook {
         var copy = self
         for (index, output) in outputs where copy.cells.indices.contains(index) {
-            copy.cells[index] = copy.cells[index].replacingOutput(output)
+            copy.cells[index] = copy.cells[index].replacingOutput(output, lineEnd: usesCRLF ? "\r" : "")
         }
         return copy
     }
@@ -168,15 +172,20 @@ public struct Notebook: Equatable {
     /// `# %%`, alone or followed by a space: a cell starts here.
     public static func isMarker(_ line: String) -> Bool {
         guard line.hasPrefix(markerPrefix) else { return false }
-        let rest = line.dropFirst(markerPrefix.count)
+        let rest = withoutCR(line).dropFirst(markerPrefix.count)
         return rest.isEmpty || rest.first == " " || rest.first == "\t"
+    }
+
+    /// A line without the "\r" of a CRLF line end.
+    static func withoutCR(_ line: String) -> Substring {
+        line.hasSuffix("\r") ? line.dropLast() : Substring(line)
     }
 
     /// The text of an output line (`# => TEXT`, or `# =>` for an empty
     /// line); nil for any other line. Only lines starting in column 1 count.
     public static func outputText(_ line: String) -> String? {
         guard line.hasPrefix(outputPrefix) else { return nil }
-        let rest = line.dropFirst(outputPrefix.count)
+        let rest = withoutCR(line).dropFirst(outputPrefix.count)
         if rest.isEmpty { return "" }
         guard rest.first == " " else { return nil }
         return String(rest.dropFirst())
@@ -225,7 +234,7 @@ public struct Notebook: Equatable {
     /// after the marker holds tags (split at commas and spaces).
     static func parseMarker(_ line: String) -> (tags: [String], title: String) {
         guard line.hasPrefix(markerPrefix) else { return ([], "") }
-        let rest = line.dropFirst(markerPrefix.count).trimmingCharacters(in: .whitespaces)
+        let rest = withoutCR(line).dropFirst(markerPrefix.count).trimmingCharacters(in: .whitespaces)
         guard rest.hasPrefix("["), let close = rest.firstIndex(of: "]") else { return ([], rest) }
         let inside = rest[rest.index(after: rest.startIndex)..<close]
         let tags = inside.split(whereSeparator: { $0 == "," || $0 == " " }).map { $0.lowercased() }
@@ -245,7 +254,7 @@ public struct Notebook: Equatable {
         guard let header = cells.first, header.marker == nil else { return [] }
         var found: [Directive] = []
         for (offset, line) in header.lines.enumerated() where line.hasPrefix(Notebook.directivePrefix) {
-            let body = line.dropFirst(Notebook.directivePrefix.count).trimmingCharacters(in: .whitespaces)
+            let body = Notebook.withoutCR(line).dropFirst(Notebook.directivePrefix.count).trimmingCharacters(in: .whitespaces)
             let name = String(body.prefix { !$0.isWhitespace })
             let value = body.dropFirst(name.count).trimmingCharacters(in: .whitespaces)
             found.append(Directive(name: name.lowercased(), value: value, line: header.firstLine + offset))

@@ -113,6 +113,17 @@ final class NotebookTests: XCTestCase {
                        updated.serialized)
     }
 
+    func testCRLFFilesKeepTheirLineEnds() {
+        let notebook = Notebook(parsing: "# pivot: rtol 1e-3\r\n# %% [nocheck] t\r\nprint(1)\r\n# => 0\r\n\r\n# %%\r\n")
+        XCTAssertEqual(notebook.cells.count, 3)
+        XCTAssertEqual(notebook.cells[1].tags, ["nocheck"])
+        XCTAssertEqual(notebook.cells[1].title, "t")
+        XCTAssertEqual(notebook.cells[1].output, ["0"])
+        XCTAssertEqual(notebook.toleranceDirective("rtol"), 1e-3)
+        XCTAssertEqual(notebook.replacingOutputs([1: ["1", "2"]]).serialized,
+                       "# pivot: rtol 1e-3\r\n# %% [nocheck] t\r\nprint(1)\r\n# => 1\r\n# => 2\r\n\r\n# %%\r\n")
+    }
+
     func testOutputLinesFromPrintedText() {
         XCTAssertEqual(Notebook.outputLines(""), [])
         XCTAssertEqual(Notebook.outputLines("a\n"), ["a"])
