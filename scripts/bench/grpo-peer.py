@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The TRL peer for scripts/bench/grpo: TRL's GRPOTrainer on the CPU with a
 randomly initialised GPT-2 of Pivot's built-in shape (byte-level vocabulary
-of 258: bytes, EOS 256, PAD 257), the same prompts, sampling and reward as
+of 259: bytes, EOS 256, PAD 257, BOS 258 unused, as Pivot's byte tokenizer), the same prompts, sampling and reward as
 the Pivot side. Prints one JSON object (times per step, completion lengths).
 
     grpo-peer.py PROMPTS.json LAYERS DIM HEADS CONTEXT PROMPTS GROUP MAX_TOKENS STEPS THREADS
@@ -33,7 +33,7 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers  # noqa: E402
 from transformers import GPT2Config, GPT2LMHeadModel, PreTrainedTokenizerFast, TrainerCallback  # noqa: E402
 from trl import GRPOConfig, GRPOTrainer  # noqa: E402
 
-EOS, PAD = 256, 257
+EOS, PAD, BOS = 256, 257, 258
 
 
 def bytes_to_unicode():
@@ -52,15 +52,18 @@ def bytes_to_unicode():
 
 def byte_tokenizer():
     """Pivot's ByteTokenizer as a fast tokenizer: byte b is id b (through
-    GPT-2's byte-to-unicode map and a BPE with no merges), EOS 256, PAD 257."""
+    GPT-2's byte-to-unicode map and a BPE with no merges), EOS 256, PAD 257,
+    BOS 258 (never added)."""
     byte_to_char = bytes_to_unicode()
     vocab = {byte_to_char[b]: b for b in range(256)}
     vocab["<|eos|>"] = EOS
     vocab["<|pad|>"] = PAD
+    vocab["<|bos|>"] = BOS
     core = Tokenizer(models.BPE(vocab=vocab, merges=[]))
     core.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     core.decoder = decoders.ByteLevel()
-    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, eos_token="<|eos|>", pad_token="<|pad|>")
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=core, eos_token="<|eos|>", pad_token="<|pad|>",
+                                        additional_special_tokens=["<|bos|>"])
     tokenizer.padding_side = "left"
     return tokenizer
 
@@ -114,7 +117,7 @@ def main():
     tokenizer = byte_tokenizer()
     assert tokenizer("inv [[1,2]]")["input_ids"] == list(b"inv [[1,2]]"), "the byte tokenizer must map byte b to id b"
     torch.manual_seed(0)
-    config = GPT2Config(vocab_size=258, n_positions=context, n_embd=dim, n_layer=layers, n_head=heads,
+    config = GPT2Config(vocab_size=BOS + 1, n_positions=context, n_embd=dim, n_layer=layers, n_head=heads,
                         resid_pdrop=0.0, embd_pdrop=0.0, attn_pdrop=0.0, activation_function="gelu_new",
                         bos_token_id=EOS, eos_token_id=EOS, pad_token_id=PAD)
     model = GPT2LMHeadModel(config)

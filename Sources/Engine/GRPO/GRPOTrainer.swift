@@ -120,7 +120,9 @@ public final class GRPOTrainer {
         let sampling = SamplingSettings(temperature: Float(settings.temperature), topK: settings.topK, topP: Float(settings.topP),
                                         maxTokens: settings.maxTokens, stopStrings: settings.stop, stopAtEOS: true,
                                         seed: UInt64(bitPattern: Int64(settings.seed &* 1_000_003 &+ stepsTaken)))
-        let completions = try model.generate(prompts: encoded, samplesPerPrompt: g, settings: sampling, tokenizer: tokenizer)
+        // The sampler keeps its forward pass: the update reuses it (while the weights are unchanged).
+        let rollout = try model.generateForTraining(prompts: encoded, samplesPerPrompt: g, settings: sampling, tokenizer: tokenizer)
+        let completions = rollout.completions
         let generated = clock.now
 
         // 2. Score.
@@ -152,33 +154,22 @@ public final class GRPOTrainer {
         var lossValue = 0.0, kl = 0.0, clipLow = 0.0, clipHigh = 0.0, gradientNorm = 0.0
         let trainable = mask.contains { $0.contains(true) }
         if trainable {
-            // Sequences with no tokens to learn from still cost a forward;
-            // leave out completions that are wholly masked.
+            // Completions wholly masked teach nothing: the loss sees the rest.
+            // The first iteration backpropagates through the sampler's own
+            // forward; later ones (the weights have moved) run a packed
+            // forward: each prompt once per group, no padding, logits only
+            // where a completion token is predicted.
             let keep = (0..<completions.count).filter { mask[$0].contains(true) && !completionTokens[$0].isEmpty }
-            let batch = try TokenBatch.completions(prompts: keep.map { sequencePrompts[$0] }, completions: keep.map { completionTokens[$0] },
-                                                   padToken: tokenizer.padToken, context: model.config.context) { _, _ in 1 }
             for _ in 0..<settings.numIterations {
                 model.zeroGradients()
-                let T = batch.length
                 var result: GRPOLossResult?
-                _ = try model.accumulateGradients(batch, temperature: Float(settings.temperature)) { (flat: [Float]) throws(EngineError) -> (value: Double, gradient: [Float]) in
-                    // Token k of kept sequence b sits at b·T + (prompt length − 1 + k).
-                    var current: [[Double]] = []
-                    for (b, k) in keep.enumerated() {
-                        let offset = b * T + sequencePrompts[k].count - 1
-                        current.append((0..<completionTokens[k].count).map { Double(flat[offset + $0]) })
-                    }
-                    let r = try GRPO.loss(logProbs: current, oldLogProbs: keep.map { old[$0] },
+                _ = try model.accumulateGradients(rollout, keeping: keep, temperature: Float(settings.temperature)) { (current: [[Float]]) throws(EngineError) -> (value: Double, gradient: [[Float]]) in
+                    let r = try GRPO.loss(logProbs: current.map { $0.map(Double.init) }, oldLogProbs: keep.map { old[$0] },
                                           refLogProbs: refLogProbs.map { refs in keep.map { refs[$0] } },
                                           advantages: keep.map { advantages[$0] }, mask: keep.map { mask[$0] },
                                           settings: settings.loss)
                     result = r
-                    var gradient = [Float](repeating: 0, count: flat.count)
-                    for (b, k) in keep.enumerated() {
-                        let offset = b * T + sequencePrompts[k].count - 1
-                        for t in 0..<r.gradient[b].count { gradient[offset + t] = Float(r.gradient[b][t]) }
-                    }
-                    return (r.loss, gradient)
+                    return (r.loss, r.gradient.map { $0.map(Float.init) })
                 }
                 if let result { lossValue = result.loss; kl = result.kl; clipLow = result.clipLow; clipHigh = result.clipHigh }
                 guard lossValue.isFinite else {

@@ -25,52 +25,80 @@ final class Activations {
         var mlpDropMask: UnsafeMutablePointer<Float>?    // [BT, C]
     }
 
-    private(set) var B = 0, T = 0
-    private(set) var training = false
+    /// What a plan is made for: the rows of a batch, the rows the LM head
+    /// scores, and the attention weights' size.
+    struct Shape: Equatable {
+        /// Token rows through the blocks (B·T when padded).
+        var rows: Int
+        /// Rows whose logits are computed (all rows when padded).
+        var headRows: Int
+        /// Attention weights of one block, all heads (B·NH·T·T when padded).
+        var attentionFloats: Int
+        /// Attention scratch per worker (T·T when padded: the backward's).
+        var attentionScratchFloats: Int
+        /// Whether the head reads a gathered copy of its rows (`headInput`)
+        /// rather than `lnf` itself.
+        var gathersHead: Bool
+        var training: Bool
+
+        /// B right-padded sequences of T tokens: every row is scored.
+        static func padded(_ config: GPTConfig, B: Int, T: Int, training: Bool) -> Shape {
+            Shape(rows: B * T, headRows: B * T, attentionFloats: B * config.heads * T * T,
+                  attentionScratchFloats: T * T, gathersHead: false, training: training)
+        }
+    }
+
+    private(set) var shape: Shape?
+    /// Counts layouts and forward passes: what a recorded forward
+    /// (`PolicyRollout`) left here is still there while this is unchanged.
+    var version = 0
     private var storage: FloatBuffer
     private var tokenStorage: UnsafeMutablePointer<Int32>
     private var tokenCapacity = 0
 
     var tokens: UnsafeMutablePointer<Int32>           // [BT] inputs
-    var targets: UnsafeMutablePointer<Int32>          // [BT] next tokens, -1 = none
+    var positions: UnsafeMutablePointer<Int32>        // [BT] each row's position (packed batches; padded: t)
+    var targets: UnsafeMutablePointer<Int32>          // [H] next tokens, -1 = none
     var encoded: UnsafeMutablePointer<Float>          // [BT, C] wte + wpe
     var embedDropMask: UnsafeMutablePointer<Float>?   // [BT, C]
     var blocks: [Block] = []
     var lnf: UnsafeMutablePointer<Float>              // [BT, C]
     var lnfMean: UnsafeMutablePointer<Float>          // [BT]
     var lnfRstd: UnsafeMutablePointer<Float>          // [BT]
-    var logits: UnsafeMutablePointer<Float>           // [BT, V]; probabilities, then their gradient
-    var logProbs: UnsafeMutablePointer<Float>         // [BT] log p(target)
-    var coefficients: UnsafeMutablePointer<Float>     // [BT] dLoss/d logProb
+    var headInput: UnsafeMutablePointer<Float>        // [H, C] the head's rows of lnf (gathered), then their gradient
+    var logits: UnsafeMutablePointer<Float>           // [H, V]; probabilities, then their gradient
+    var logProbs: UnsafeMutablePointer<Float>         // [H] log p(target)
+    var coefficients: UnsafeMutablePointer<Float>     // [H] dLoss/d logProb
     // Gradient scratch, shared by all blocks (training only).
     var dResidual: UnsafeMutablePointer<Float>        // [BT, C]
     var dLn: UnsafeMutablePointer<Float>              // [BT, C]
     var dAttnOut: UnsafeMutablePointer<Float>         // [BT, C]
     var dQKV: UnsafeMutablePointer<Float>             // [BT, 3C]
     var dFc: UnsafeMutablePointer<Float>              // [BT, 4C]
-    var attentionScratch: UnsafeMutablePointer<Float> // [workers, T, T]
+    var attentionScratch: UnsafeMutablePointer<Float> // [workers, shape.attentionScratchFloats]
     var layerNormScratch: UnsafeMutablePointer<Float> // [workers, 2C]
 
     init() {
         storage = FloatBuffer(count: 0)
         tokenStorage = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
         let p = storage.pointer
-        tokens = tokenStorage; targets = tokenStorage
-        encoded = p; lnf = p; lnfMean = p; lnfRstd = p; logits = p; logProbs = p; coefficients = p
+        tokens = tokenStorage; positions = tokenStorage; targets = tokenStorage
+        encoded = p; lnf = p; lnfMean = p; lnfRstd = p; headInput = p; logits = p; logProbs = p; coefficients = p
         dResidual = p; dLn = p; dAttnOut = p; dQKV = p; dFc = p; attentionScratch = p; layerNormScratch = p
     }
 
     deinit { tokenStorage.deallocate() }
 
     /// Number of floats a plan for this shape needs.
-    static func floatCount(_ config: GPTConfig, B: Int, T: Int, training: Bool, workers: Int) -> Int {
-        let BT = B * T, C = config.dim, NH = config.heads, V = config.vocabSize
-        let dropout = training && config.dropout > 0
-        let perBlock = BT * (16 * C + 4) + B * NH * T * T + (dropout ? 2 * BT * C : 0)
-        let blocks = training ? config.layers : 1
-        var total = BT * C * (dropout ? 2 : 1) + blocks * perBlock + BT * (C + 2) + BT * V + 2 * BT
-        if training { total += BT * (3 * C + 3 * C + 4 * C) + workers * T * T }
-        total += workers * 2 * C
+    static func floatCount(_ config: GPTConfig, _ shape: Shape, workers: Int) -> Int {
+        let BT = shape.rows, H = shape.headRows, C = config.dim, V = config.vocabSize
+        let dropout = shape.training && config.dropout > 0
+        let perBlock = BT * (16 * C + 4) + shape.attentionFloats + (dropout ? 2 * BT * C : 0)
+        let blocks = shape.training ? config.layers : 1
+        var total = BT * C * (dropout ? 2 : 1) + blocks * perBlock + BT * (C + 2) + (shape.gathersHead ? H * C : 0)
+            + H * V + 2 * H
+        if shape.training { total += BT * (3 * C + 3 * C + 4 * C) }
+        total += workers * (2 * C + shape.attentionScratchFloats)
         return total
     }
 
@@ -89,22 +117,34 @@ final class Activations {
     /// Lays the buffers out for B sequences of T tokens, growing the
     /// allocation if this shape needs more than any before it.
     func plan(_ config: GPTConfig, B: Int, T: Int, training: Bool) {
-        if B == self.B && T == self.T && training == self.training && !blocks.isEmpty { return }
+        plan(config, .padded(config, B: B, T: T, training: training))
+    }
+
+    /// Lays the buffers out for `shape`, growing the allocation if it needs
+    /// more than any shape before it.
+    func plan(_ config: GPTConfig, _ shape: Shape) {
+        if shape == self.shape && !blocks.isEmpty { return }
+        version &+= 1
         let workers = ModelThreading.workers
-        let needed = Self.floatCount(config, B: B, T: T, training: training, workers: workers)
-        if needed > storage.count { storage = FloatBuffer(count: needed) }
-        if B * T > tokenCapacity {
+        let needed = Self.floatCount(config, shape, workers: workers)
+        if needed > storage.count {
+            // With room to spare: packed batches change size a little every
+            // step, and each new block costs its pages' first-touch faults.
+            storage = FloatBuffer(count: 0)
+            storage = FloatBuffer(count: needed + needed / 8)
+        }
+        let BT = shape.rows, H = shape.headRows, C = config.dim, V = config.vocabSize
+        if 2 * BT + H > tokenCapacity {
             tokenStorage.deallocate()
-            tokenCapacity = B * T
-            tokenStorage = UnsafeMutablePointer<Int32>.allocate(capacity: 2 * tokenCapacity)
+            tokenCapacity = 2 * BT + H
+            tokenStorage = UnsafeMutablePointer<Int32>.allocate(capacity: tokenCapacity)
         }
         tokens = tokenStorage
-        targets = tokenStorage + B * T
-        self.B = B
-        self.T = T
-        self.training = training
+        positions = tokenStorage + BT
+        targets = tokenStorage + 2 * BT
+        self.shape = shape
 
-        let BT = B * T, C = config.dim, NH = config.heads, V = config.vocabSize
+        let training = shape.training
         let dropout = training && config.dropout > 0
         var next = storage.pointer
         func take(_ count: Int) -> UnsafeMutablePointer<Float> {
@@ -117,7 +157,7 @@ final class Activations {
         for _ in 0..<(training ? config.layers : 1) {
             blocks.append(Block(
                 ln1: take(BT * C), ln1Mean: take(BT), ln1Rstd: take(BT), qkv: take(BT * 3 * C),
-                att: take(B * NH * T * T), attnOut: take(BT * C), residualAfterAttention: take(BT * C),
+                att: take(shape.attentionFloats), attnOut: take(BT * C), residualAfterAttention: take(BT * C),
                 ln2: take(BT * C), ln2Mean: take(BT), ln2Rstd: take(BT), fcPre: take(BT * 4 * C),
                 fcGelu: take(BT * 4 * C), residualAfterMLP: take(BT * C),
                 attnDropMask: dropout ? take(BT * C) : nil, mlpDropMask: dropout ? take(BT * C) : nil))
@@ -125,9 +165,10 @@ final class Activations {
         lnf = take(BT * C)
         lnfMean = take(BT)
         lnfRstd = take(BT)
-        logits = take(BT * V)
-        logProbs = take(BT)
-        coefficients = take(BT)
+        headInput = shape.gathersHead ? take(H * C) : lnf
+        logits = take(H * V)
+        logProbs = take(H)
+        coefficients = take(H)
         layerNormScratch = take(workers * 2 * C)
         if training {
             dResidual = take(BT * C)
@@ -135,11 +176,11 @@ final class Activations {
             dAttnOut = take(BT * C)
             dQKV = take(BT * 3 * C)
             dFc = take(BT * 4 * C)
-            attentionScratch = take(workers * T * T)
         }
+        attentionScratch = take(workers * shape.attentionScratchFloats)
     }
 
     /// The activations of block `layer` (all blocks share one set in inference).
     @inline(__always)
-    func block(_ layer: Int) -> Block { training ? blocks[layer] : blocks[0] }
+    func block(_ layer: Int) -> Block { shape?.training == true ? blocks[layer] : blocks[0] }
 }

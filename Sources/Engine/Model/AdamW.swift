@@ -51,6 +51,7 @@ public final class AdamW {
         }
         guard lr.isFinite && lr >= 0 else { throw .invalidArgument("learning rate must be at least 0, got \(lr)") }
         step += 1
+        model.parameterVersion &+= 1
         let b1 = settings.beta1, b2 = settings.beta2, eps = settings.epsilon
         let correction1 = 1 - Float(Foundation.pow(Double(b1), Double(step)))
         let correction2 = 1 - Float(Foundation.pow(Double(b2), Double(step)))

@@ -8,8 +8,7 @@ extension GPTModel {
     /// through the forward that just ran in training mode on B×T tokens.
     func backward(B: Int, T: Int, inverseTemperature: Float = 1) {
         let a = activations
-        let C = config.dim, NH = config.heads, V = config.vocabSize, BT = B * T
-        let useDropout = config.dropout > 0
+        let C = config.dim, V = config.vocabSize, BT = B * T
         Kernels.softmaxCrossEntropyBackward(dlogits: a.logits, coefficients: a.coefficients, targets: a.targets,
                                             rows: BT, V: V, inverseTemperature: inverseTemperature)
         // LM head: dlnf = dlogits·wte, dwte += dlogitsᵀ·lnf.
@@ -17,6 +16,16 @@ extension GPTModel {
                      beta: 0, c: a.dLn, ldc: C)
         Kernels.gemm(transA: true, m: V, n: C, k: BT, a: a.logits, lda: V, b: a.lnf, ldb: C,
                      beta: 1, c: grad(layout.tokenEmbedding), ldc: C)
+        backwardBlocks(rows: .padded(B: B, T: T))
+    }
+
+    /// Backpropagates the gradient at the final LayerNorm's output
+    /// (`activations.dLn`) through the blocks and embeddings of the forward
+    /// that just ran in training mode on `rows`.
+    func backwardBlocks(rows: RowLayout) {
+        let a = activations
+        let C = config.dim, NH = config.heads, BT = rows.count
+        let useDropout = config.dropout > 0
         a.dResidual.update(repeating: 0, count: BT * C)
         let last = config.layers - 1
         Kernels.layerNormBackward(dinp: a.dResidual, dweight: grad(layout.lnfWeight), dbias: grad(layout.lnfBias),
@@ -49,8 +58,14 @@ extension GPTModel {
             Kernels.linearBackward(dinp: a.dAttnOut, dweight: grad(w.attnProjWeight), dbias: grad(w.attnProjBias),
                                    dout: dBranch, inp: s.attnOut, weight: param(w.attnProjWeight),
                                    rows: BT, inC: C, outC: C)
-            Kernels.attentionBackward(dqkv: a.dQKV, dout: a.dAttnOut, qkv: s.qkv, att: s.att,
-                                      B: B, T: T, C: C, NH: NH, scratch: a.attentionScratch)
+            switch rows {
+            case .padded(let B, let T):
+                Kernels.attentionBackward(dqkv: a.dQKV, dout: a.dAttnOut, qkv: s.qkv, att: s.att,
+                                          B: B, T: T, C: C, NH: NH, scratch: a.attentionScratch)
+            case .packed(_, let attention):
+                Kernels.packedAttentionBackward(dqkv: a.dQKV, dout: a.dAttnOut, qkv: s.qkv, layout: attention,
+                                                C: C, NH: NH, scratch: a.attentionScratch)
+            }
             Kernels.linearBackward(dinp: a.dLn, dweight: grad(w.attnWeight), dbias: grad(w.attnBias),
                                    dout: a.dQKV, inp: s.ln1, weight: param(w.attnWeight), rows: BT, inC: C, outC: 3 * C)
             Kernels.layerNormBackward(dinp: a.dResidual, dweight: grad(w.ln1Weight), dbias: grad(w.ln1Bias),
@@ -60,7 +75,13 @@ extension GPTModel {
         if useDropout, let mask = a.embedDropMask {
             for i in 0..<(BT * C) { a.dResidual[i] *= mask[i] }
         }
-        Kernels.embeddingBackward(dwte: grad(layout.tokenEmbedding), dwpe: grad(layout.positionEmbedding),
-                                  dout: a.dResidual, tokens: a.tokens, B: B, T: T, C: C)
+        switch rows {
+        case .padded(let B, let T):
+            Kernels.embeddingBackward(dwte: grad(layout.tokenEmbedding), dwpe: grad(layout.positionEmbedding),
+                                      dout: a.dResidual, tokens: a.tokens, B: B, T: T, C: C)
+        case .packed:
+            Kernels.embeddingBackward(dwte: grad(layout.tokenEmbedding), dwpe: grad(layout.positionEmbedding),
+                                      dout: a.dResidual, tokens: a.tokens, positions: a.positions, B: 1, T: BT, C: C)
+        }
     }
 }

@@ -6,7 +6,10 @@ extension GPTModel {
     final class DecodeBuffers {
         let x, ln, qkv, attnOut, fc, fcGelu, lnf, logits, scores: FloatBuffer
         let mean, rstd: FloatBuffer
+        let rows: Int, capacity: Int
         init(rows: Int, config: GPTConfig, capacity: Int) {
+            self.rows = rows
+            self.capacity = capacity
             let C = config.dim
             x = FloatBuffer(count: rows * C)
             ln = FloatBuffer(count: rows * C)
@@ -20,6 +23,24 @@ extension GPTModel {
             mean = FloatBuffer(count: rows)
             rstd = FloatBuffer(count: rows)
         }
+    }
+
+    /// A KV cache for `sequences` × `capacity` positions and decode buffers
+    /// for `rows` sequences per worker: the last generation's when they are
+    /// large enough (a GRPO run samples the same shape every step; fresh
+    /// pages would cost a fault each).
+    func generationWorkspace(sequences: Int, capacity: Int, rows: Int, workers: Int) -> (cache: KVCache, buffers: [DecodeBuffers]) {
+        let L = config.layers, C = config.dim, NH = config.heads
+        if let (cache, buffers) = workspace, cache.fits(layers: L, sequences: sequences, capacity: capacity, C: C, heads: NH),
+           buffers.count >= workers, buffers.allSatisfy({ $0.rows >= rows && $0.capacity >= capacity }) {
+            cache.reset(sequences: sequences, capacity: capacity)
+            return (cache, buffers)
+        }
+        workspace = nil  // free the old one before allocating
+        let made = (KVCache(layers: L, sequences: sequences, capacity: capacity, C: C, heads: NH),
+                    (0..<workers).map { _ in DecodeBuffers(rows: rows, config: config, capacity: capacity) })
+        workspace = made
+        return made
     }
 
     /// Runs the prompts (right-padded into one batch) through the model,
@@ -61,27 +82,53 @@ extension GPTModel {
     /// One decode step: token `tokens[i]` at position `cache.lengths[s]` for
     /// each cache sequence s = `sequences[i]`; appends its key and value and
     /// returns a pointer to the logits [n, V] (valid until the next step).
-    func decodeStep(sequences: [Int], tokens: [Int32], cache: KVCache, buffers: DecodeBuffers) -> UnsafeMutablePointer<Float> {
+    ///
+    /// With `recordAt`, the step's activations are written to rows
+    /// recordAt ..< recordAt + n of the training plan `activations` holds
+    /// (inputs, positions, every block's buffers, the final LayerNorm), as
+    /// a training forward would leave them, for a backward pass without a
+    /// second forward (`GPTModel+Rollout`); else to `buffers`, reused.
+    func decodeStep(sequences: [Int], tokens: [Int32], cache: KVCache, buffers: DecodeBuffers,
+                    recordAt row: Int? = nil) -> UnsafeMutablePointer<Float> {
         let n = sequences.count, C = config.dim, NH = config.heads, hs = C / NH
-        let x = buffers.x.pointer, ln = buffers.ln.pointer, qkv = buffers.qkv.pointer
-        let attnOut = buffers.attnOut.pointer, fc = buffers.fc.pointer
+        let a = activations
+        /// Rows of this step in a buffer `width` floats wide: the recording's, or the scratch's.
+        func rows(_ recorded: UnsafeMutablePointer<Float>?, _ scratch: FloatBuffer, _ width: Int) -> UnsafeMutablePointer<Float> {
+            if let row, let recorded { return recorded + row * width }
+            return scratch.pointer
+        }
+        func stats(_ recorded: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float>? {
+            row.map { recorded + $0 }
+        }
+        let recording = row != nil ? a : nil
         let wte = param(layout.tokenEmbedding), wpe = param(layout.positionEmbedding)
+        var x = rows(recording?.encoded, buffers.x, C)
         for i in 0..<n {
-            let token = wte + Int(tokens[i]) * C, position = wpe + cache.lengths[sequences[i]] * C
-            for c in 0..<C { x[i * C + c] = token[c] + position[c] }
+            let position = cache.lengths[sequences[i]]
+            if let row {
+                a.tokens[row + i] = tokens[i]
+                a.positions[row + i] = Int32(position)
+            }
+            let token = wte + Int(tokens[i]) * C, positionRow = wpe + position * C
+            for c in 0..<C { x[i * C + c] = token[c] + positionRow[c] }
         }
         let scale = 1 / Float(hs).squareRoot()
         for l in 0..<config.layers {
-            let w = layout.blocks[l]
-            Kernels.layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: param(w.ln1Weight),
-                                     bias: param(w.ln1Bias), rows: n, C: C)
-            Kernels.linearForward(out: qkv, inp: ln, weight: param(w.attnWeight), bias: param(w.attnBias),
+            let w = layout.blocks[l], s = recording?.blocks[l]
+            let ln1 = rows(s?.ln1, buffers.ln, C), qkv = rows(s?.qkv, buffers.qkv, 3 * C)
+            let attnOut = rows(s?.attnOut, buffers.attnOut, C)
+            let afterAttention = rows(s?.residualAfterAttention, buffers.x, C), ln2 = rows(s?.ln2, buffers.ln, C)
+            let fcPre = rows(s?.fcPre, buffers.fc, 4 * C), fcGelu = rows(s?.fcGelu, buffers.fcGelu, 4 * C)
+            let afterMLP = rows(s?.residualAfterMLP, buffers.x, C)
+            Kernels.layerNormForward(out: ln1, mean: s.flatMap { stats($0.ln1Mean) }, rstd: s.flatMap { stats($0.ln1Rstd) },
+                                     inp: x, weight: param(w.ln1Weight), bias: param(w.ln1Bias), rows: n, C: C)
+            Kernels.linearForward(out: qkv, inp: ln1, weight: param(w.attnWeight), bias: param(w.attnBias),
                                   rows: n, inC: C, outC: 3 * C)
             for i in 0..<n {
                 cache.store(layer: l, sequence: sequences[i], position: cache.lengths[sequences[i]],
                             qkvRow: qkv + i * 3 * C)
             }
-            let averageLength = cache.lengths.reduce(0, +) / max(cache.lengths.count, 1) + 1
+            let averageLength = sequences.reduce(0) { $0 + cache.lengths[$1] } / max(n, 1) + 1
             Parallel.forEachChunk(n * NH, costPerItem: 4 * averageLength * hs) { worker, jobs in
                 let scores = buffers.scores.pointer + worker * cache.capacity
                 for job in jobs {
@@ -91,21 +138,24 @@ extension GPTModel {
                                  out: attnOut + i * C + h * hs)
                 }
             }
-            Kernels.linearForward(out: x, inp: attnOut, weight: param(w.attnProjWeight), bias: param(w.attnProjBias),
-                                  rows: n, inC: C, outC: C, accumulate: true)
-            Kernels.layerNormForward(out: ln, mean: nil, rstd: nil, inp: x, weight: param(w.ln2Weight),
-                                     bias: param(w.ln2Bias), rows: n, C: C)
-            Kernels.linearForward(out: fc, inp: ln, weight: param(w.fcWeight), bias: param(w.fcBias),
+            addResidualBranch(out: afterAttention, residual: x, inp: attnOut, weight: param(w.attnProjWeight),
+                              bias: param(w.attnProjBias), rows: n, inC: C, C: C, dropMask: nil)
+            Kernels.layerNormForward(out: ln2, mean: s.flatMap { stats($0.ln2Mean) }, rstd: s.flatMap { stats($0.ln2Rstd) },
+                                     inp: afterAttention, weight: param(w.ln2Weight), bias: param(w.ln2Bias), rows: n, C: C)
+            Kernels.linearForward(out: fcPre, inp: ln2, weight: param(w.fcWeight), bias: param(w.fcBias),
                                   rows: n, inC: C, outC: 4 * C)
             // Out of place: an in-place call defeats the loop's vectorisation.
-            Kernels.geluForward(out: buffers.fcGelu.pointer, inp: fc, count: n * 4 * C)
-            Kernels.linearForward(out: x, inp: buffers.fcGelu.pointer, weight: param(w.fcProjWeight), bias: param(w.fcProjBias),
-                                  rows: n, inC: 4 * C, outC: C, accumulate: true)
+            Kernels.geluForward(out: fcGelu, inp: fcPre, count: n * 4 * C)
+            addResidualBranch(out: afterMLP, residual: afterAttention, inp: fcGelu, weight: param(w.fcProjWeight),
+                              bias: param(w.fcProjBias), rows: n, inC: 4 * C, C: C, dropMask: nil)
+            x = afterMLP
         }
         for s in sequences { cache.lengths[s] += 1 }
-        Kernels.layerNormForward(out: buffers.lnf.pointer, mean: nil, rstd: nil, inp: x,
+        let lnf = rows(recording?.lnf, buffers.lnf, C)
+        Kernels.layerNormForward(out: lnf, mean: recording.flatMap { stats($0.lnfMean) },
+                                 rstd: recording.flatMap { stats($0.lnfRstd) }, inp: x,
                                  weight: param(layout.lnfWeight), bias: param(layout.lnfBias), rows: n, C: C)
-        forwardHead(rows: n, lnf: buffers.lnf.pointer, logits: buffers.logits.pointer)
+        forwardHead(rows: n, lnf: lnf, logits: buffers.logits.pointer)
         return buffers.logits.pointer
     }
 }

@@ -32,11 +32,25 @@ extension GPTModel {
     /// the final LayerNorm into `activations.lnf`. `afterQKV(layer, qkv)` sees
     /// each block's keys and values (the sampler fills its KV cache from it).
     func forwardBlocks(B: Int, T: Int, training: Bool, afterQKV: ((Int, UnsafePointer<Float>) -> Void)? = nil) {
+        forwardBlocks(rows: .padded(B: B, T: T), training: training, afterQKV: afterQKV)
+    }
+
+    /// The blocks over rows laid out as `layout` says (padded sequences, or
+    /// a packed batch whose prompts run once per group).
+    func forwardBlocks(rows: RowLayout, training: Bool, afterQKV: ((Int, UnsafePointer<Float>) -> Void)? = nil) {
         let a = activations
-        let C = config.dim, NH = config.heads, BT = B * T
+        a.version &+= 1
+        let C = config.dim, NH = config.heads, BT = rows.count
         let useDropout = training && config.dropout > 0
-        Kernels.embeddingForward(out: a.encoded, tokens: a.tokens, wte: param(layout.tokenEmbedding),
-                                 wpe: param(layout.positionEmbedding), B: B, T: T, C: C)
+        switch rows {
+        case .padded(let B, let T):
+            Kernels.embeddingForward(out: a.encoded, tokens: a.tokens, wte: param(layout.tokenEmbedding),
+                                     wpe: param(layout.positionEmbedding), B: B, T: T, C: C)
+        case .packed:
+            Kernels.embeddingForward(out: a.encoded, tokens: a.tokens, positions: a.positions,
+                                     wte: param(layout.tokenEmbedding), wpe: param(layout.positionEmbedding),
+                                     B: 1, T: BT, C: C)
+        }
         if useDropout, let mask = a.embedDropMask { applyDropout(a.encoded, mask: mask, count: BT * C) }
         var residual = a.encoded
         for l in 0..<config.layers {
@@ -46,7 +60,13 @@ extension GPTModel {
             Kernels.linearForward(out: s.qkv, inp: s.ln1, weight: param(w.attnWeight), bias: param(w.attnBias),
                                   rows: BT, inC: C, outC: 3 * C)
             afterQKV?(l, s.qkv)
-            Kernels.attentionForward(out: s.attnOut, att: s.att, qkv: s.qkv, B: B, T: T, C: C, NH: NH)
+            switch rows {
+            case .padded(let B, let T):
+                Kernels.attentionForward(out: s.attnOut, att: s.att, qkv: s.qkv, B: B, T: T, C: C, NH: NH)
+            case .packed(_, let attention):
+                Kernels.packedAttentionForward(out: s.attnOut, qkv: s.qkv, layout: attention, C: C, NH: NH,
+                                               scratch: a.attentionScratch)
+            }
             addResidualBranch(out: s.residualAfterAttention, residual: residual, inp: s.attnOut,
                               weight: param(w.attnProjWeight), bias: param(w.attnProjBias),
                               rows: BT, inC: C, C: C, dropMask: useDropout ? s.attnDropMask : nil)

@@ -36,19 +36,40 @@ extension TokenBatch {
 
 extension GPTModel {
     /// log p(token) for every completion token given its prompt, all pairs
-    /// in one batched forward (for the old and reference policies of
-    /// GRPO). `temperature` divides the logits as sampling did.
+    /// in one packed forward (for the old and reference policies of GRPO):
+    /// identical prompts run once. `temperature` divides the logits as
+    /// sampling did.
     public func completionLogProbs(prompts: [[Int32]], completions: [[Int32]], padToken: Int32,
                                    temperature: Float = 1) throws(EngineError) -> [[Float]] {
         if padToken < 0 || Int(padToken) >= config.vocabSize {
             throw .invalidArgument("pad token \(padToken) is outside the vocabulary 0..<\(config.vocabSize)")
         }
-        let batch = try TokenBatch.completions(prompts: prompts, completions: completions, padToken: padToken,
-                                               context: config.context) { _, _ in 1 }
-        let result = try evaluate(batch, temperature: temperature)
-        return prompts.indices.map { b in
-            let start = b * batch.length + prompts[b].count - 1
-            return Array(result.logProbs[start..<(start + completions[b].count)])
+        if prompts.count != completions.count {
+            throw .shapeMismatch("\(prompts.count) prompts but \(completions.count) completions")
         }
+        if prompts.isEmpty { throw .invalidArgument("a batch needs at least one sequence") }
+        var unique: [[Int32]] = [], indexOf: [[Int32]: Int] = [:], promptIndex: [Int] = []
+        for (index, prompt) in prompts.enumerated() {
+            if prompt.isEmpty { throw .invalidArgument("prompt \(index) is empty; a prompt needs at least one token") }
+            let total = prompt.count + completions[index].count
+            if total - 1 > config.context {
+                throw .invalidArgument("sequence \(index) has \(total) tokens; the model's context holds \(config.context + 1) (context \(config.context) plus the last target)")
+            }
+            if let known = indexOf[prompt] {
+                promptIndex.append(known)
+            } else {
+                indexOf[prompt] = unique.count
+                promptIndex.append(unique.count)
+                unique.append(prompt)
+            }
+        }
+        // An empty completion has no log-probabilities to compute.
+        let scored = completions.indices.filter { !completions[$0].isEmpty }
+        var result = [[Float]](repeating: [], count: completions.count)
+        if scored.isEmpty { return result }
+        let batch = try PackedBatch(prompts: unique, completions: scored.map { completions[$0] },
+                                    promptIndex: scored.map { promptIndex[$0] }, context: config.context)
+        for (row, logProbs) in zip(scored, try completionLogProbs(batch, temperature: temperature)) { result[row] = logProbs }
+        return result
     }
 }

@@ -14,6 +14,12 @@ public final class GPTModel {
     let activations = Activations()
     /// Draws dropout masks; seeded from the model's seed.
     var dropoutRandom: ModelRandom
+    /// Counts writes to the parameters (a recorded forward is only valid
+    /// for the weights it ran with).
+    var parameterVersion = 0
+    /// The last generation's KV cache and decode buffers (one set per
+    /// worker), reused by the next.
+    var workspace: (cache: KVCache, buffers: [DecodeBuffers])?
 
     /// A new model with GPT-2's initialisation: weights normal(0, 0.02),
     /// residual projections (attn.c_proj, mlp.c_proj) scaled by 1/√(2·layers),
@@ -68,6 +74,7 @@ public final class GPTModel {
             throw .shapeMismatch("tensor '\(name)' holds \(spec.count) values, got \(values.count)")
         }
         values.withUnsafeBufferPointer { (parameters.pointer + spec.offset).update(from: $0.baseAddress!, count: spec.count) }
+        parameterVersion &+= 1
     }
 
     /// A deep copy (a frozen reference policy, or the old policy of a step).
@@ -85,6 +92,7 @@ public final class GPTModel {
             throw .shapeMismatch("cannot copy parameters between models of different shapes")
         }
         parameters.copy(from: other.parameters)
+        parameterVersion &+= 1
     }
 
     /// The gradient block, allocated (zeroed) on first use.

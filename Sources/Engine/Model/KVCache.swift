@@ -1,17 +1,27 @@
 /// Keys and values of every block for a set of sequences, so each new
 /// token attends to the past without recomputing it.
 ///
-/// Each (block, sequence, head) owns two contiguous tiles: keys transposed,
-/// [headSize, capacity], and values, [capacity, headSize]. Both attention
-/// products of a decode step then run along contiguous memory (scores as
-/// axpys over positions, the output as axpys over channels), in plain loops
-/// LLVM vectorises — tiny BLAS calls would cost more in overhead than work.
+/// Each (block, sequence, head) owns two contiguous tiles, keys and values,
+/// each [capacity, headSize]: a decode step reads both front to back (the
+/// cache is far larger than the processor's caches, so this traffic bounds
+/// a decode step's attention), as two matrix-vector products through
+/// OpenBLAS, whose AVX-512 kernels beat the SSE loops Swift compiles here.
+///
+/// A sequence may read its first positions from another sequence's tiles
+/// (`sharePrefix`): the samples of one prompt all read the prompt's keys
+/// and values from one place, so a decode step streams a prompt from memory
+/// once per group rather than once per sample.
 final class KVCache {
-    let layers: Int, sequences: Int, capacity: Int, C: Int, heads: Int, headSize: Int
+    let layers: Int, C: Int, heads: Int, headSize: Int
+    private(set) var sequences: Int, capacity: Int
     let keys: FloatBuffer
     let values: FloatBuffer
-    /// Positions filled per sequence.
-    var lengths: [Int]
+    /// Positions filled per sequence (its shared prefix included). Raw
+    /// memory: the sampler's workers update their own sequences' entries.
+    private(set) var lengths: UnsafeMutableBufferPointer<Int>
+    /// Which sequence holds each sequence's first `prefixLengths` positions.
+    var prefixSources: [Int]
+    var prefixLengths: [Int]
 
     init(layers: Int, sequences: Int, capacity: Int, C: Int, heads: Int) {
         self.layers = layers
@@ -22,10 +32,35 @@ final class KVCache {
         headSize = C / heads
         keys = FloatBuffer(count: layers * sequences * capacity * C)
         values = FloatBuffer(count: layers * sequences * capacity * C)
-        lengths = [Int](repeating: 0, count: sequences)
+        lengths = .allocate(capacity: sequences)
+        lengths.initialize(repeating: 0)
+        prefixSources = Array(0..<sequences)
+        prefixLengths = [Int](repeating: 0, count: sequences)
     }
 
-    /// Keys of one head, transposed: [headSize, capacity].
+    deinit { lengths.deallocate() }
+
+    /// Whether this cache's memory holds `sequences` × `capacity` positions
+    /// of a model of this shape.
+    func fits(layers: Int, sequences: Int, capacity: Int, C: Int, heads: Int) -> Bool {
+        layers == self.layers && C == self.C && heads == self.heads && layers * sequences * capacity * C <= keys.count
+    }
+
+    /// Empties the cache and lays it out for `sequences` × `capacity`
+    /// positions (it must `fit`); stale values are never read.
+    func reset(sequences: Int, capacity: Int) {
+        self.sequences = sequences
+        self.capacity = capacity
+        if lengths.count < sequences {
+            lengths.deallocate()
+            lengths = .allocate(capacity: sequences)
+        }
+        lengths.initialize(repeating: 0)
+        prefixSources = Array(0..<sequences)
+        prefixLengths = [Int](repeating: 0, count: sequences)
+    }
+
+    /// Keys of one head: [capacity, headSize].
     @inline(__always)
     func keys(layer: Int, sequence: Int, head: Int) -> UnsafeMutablePointer<Float> {
         keys.pointer + ((layer * sequences + sequence) * heads + head) * headSize * capacity
@@ -42,20 +77,27 @@ final class KVCache {
     func store(layer: Int, sequence: Int, position: Int, qkvRow: UnsafePointer<Float>) {
         for h in 0..<heads {
             let key = qkvRow + C + h * headSize, value = qkvRow + 2 * C + h * headSize
-            let keyTile = keys(layer: layer, sequence: sequence, head: h) + position
-            for i in 0..<headSize { keyTile[i * capacity] = key[i] }
+            (keys(layer: layer, sequence: sequence, head: h) + position * headSize).update(from: key, count: headSize)
             (values(layer: layer, sequence: sequence, head: h) + position * headSize).update(from: value, count: headSize)
         }
     }
 
-    /// Copies the first `count` positions of one sequence into another
-    /// (a prompt's cache handed to each sample of its group).
+    /// Lets `destination` read its first `count` positions from `source`
+    /// (a prompt's cache shared by each sample of its group); its own
+    /// positions start after them.
+    func sharePrefix(from source: Int, to destination: Int, count: Int) {
+        prefixSources[destination] = source
+        prefixLengths[destination] = source == destination ? 0 : count
+        lengths[destination] = count
+    }
+
+    /// Copies the first `count` positions of one sequence into another.
     func copyPrefix(from source: Int, to destination: Int, count: Int) {
         if source == destination { return }
         for l in 0..<layers {
             for h in 0..<heads {
-                let from = keys(layer: l, sequence: source, head: h), to = keys(layer: l, sequence: destination, head: h)
-                for i in 0..<headSize { (to + i * capacity).update(from: from + i * capacity, count: count) }
+                keys(layer: l, sequence: destination, head: h)
+                    .update(from: keys(layer: l, sequence: source, head: h), count: count * headSize)
                 values(layer: l, sequence: destination, head: h)
                     .update(from: values(layer: l, sequence: source, head: h), count: count * headSize)
             }
@@ -64,23 +106,21 @@ final class KVCache {
     }
 
     /// Attention of one query (one head, [headSize]) over the first
-    /// `length` cached positions of a sequence: out = softmax(K·q·scale)·V.
-    /// `scores` holds `capacity` floats of scratch.
+    /// `length` cached positions of a sequence (its shared prefix read from
+    /// its source): out = softmax(K·q·scale)·V. `scores` holds `capacity`
+    /// floats of scratch.
     @inline(__always)
     func attend(layer: Int, sequence: Int, head: Int, length: Int, query: UnsafePointer<Float>, scale: Float,
                 scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let keyTile = keys(layer: layer, sequence: sequence, head: head)
-        let valueTile = values(layer: layer, sequence: sequence, head: head)
-        scores.update(repeating: 0, count: length)
-        for i in 0..<headSize {
-            let q = query[i] * scale, row = keyTile + i * capacity
-            for t in 0..<length { scores[t] += q * row[t] }
-        }
+        let shared = min(prefixLengths[sequence], length)
+        let source = prefixSources[sequence]
+        let sharedKeys = keys(layer: layer, sequence: source, head: head), ownKeys = keys(layer: layer, sequence: sequence, head: head)
+        let sharedValues = values(layer: layer, sequence: source, head: head), ownValues = values(layer: layer, sequence: sequence, head: head)
+        let hs = headSize
+        Kernels.gemvCall(false, shared, hs, scale, sharedKeys, hs, query, 0, scores)
+        Kernels.gemvCall(false, length - shared, hs, scale, ownKeys + shared * hs, hs, query, 0, scores + shared)
         Kernels.softmaxInPlace(scores, count: length)
-        out.update(repeating: 0, count: headSize)
-        for t in 0..<length {
-            let weight = scores[t], row = valueTile + t * headSize
-            for i in 0..<headSize { out[i] += weight * row[i] }
-        }
+        Kernels.gemvCall(true, shared, hs, 1, sharedValues, hs, scores, 0, out)
+        Kernels.gemvCall(true, length - shared, hs, 1, ownValues + shared * hs, hs, scores + shared, shared > 0 ? 1 : 0, out)
     }
 }

@@ -13,6 +13,11 @@ extension Kernels {
         if m == 0 || n == 0 { return }
         let work = m * n * k
         let workers = ModelThreading.workers
+        if Parallel.currentWorker != nil {
+            // Inside a parallel loop: this thread's share, on one thread.
+            gemmCall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+            return
+        }
         if ModelThreading.matmul == .blasThreads || workers == 1 || work < 1 << 18 {
             // Tiny products stay on one thread; OpenBLAS makes the same call.
             Parallel.setBlasThreads(ModelThreading.matmul == .blasThreads ? workers : 1)
@@ -43,6 +48,15 @@ extension Kernels {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb),
                     beta, c, Int32(ldc))
+    }
+
+    /// y = alpha·op(A)·x + beta·y, A row-major [m, n], unit strides.
+    @inline(__always)
+    static func gemvCall(_ transA: Bool, _ m: Int, _ n: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+                         _ x: UnsafePointer<Float>, _ beta: Float, _ y: UnsafeMutablePointer<Float>) {
+        if m == 0 || n == 0 { return }
+        cblas_sgemv(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, Int32(m), Int32(n), alpha, a, Int32(lda),
+                    x, 1, beta, y, 1)
     }
 
     /// out[rows, outC] = inp[rows, inC]·weight[inC, outC] + bias.

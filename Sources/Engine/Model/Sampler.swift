@@ -66,14 +66,22 @@ public struct Completion: Sendable, Equatable {
 
 extension GPTModel {
     /// Samples `samplesPerPrompt` completions of each prompt, all sequences
-    /// in one batch with a KV cache. Each prompt runs once; its keys and
-    /// values are copied to every sample of its group. Sequence s draws from
+    /// in one batch with a KV cache. Each prompt runs once; every sample of
+    /// its group reads its keys and values from there. Sequence s draws from
     /// its own random stream (seed, s), so results do not depend on batch
     /// composition or threads. Returns completions prompt by prompt.
     public func generate(prompts: [[Int32]], samplesPerPrompt: Int = 1, settings: SamplingSettings,
                          tokenizer: any Tokenizer) throws(EngineError) -> [Completion] {
+        try sample(prompts: prompts, samplesPerPrompt: samplesPerPrompt, settings: settings, tokenizer: tokenizer,
+                   record: false).completions
+    }
+
+    /// `generate`, and with `record` the forward pass kept in the training
+    /// activations, laid out as a packed batch (see `generateForTraining`).
+    func sample(prompts: [[Int32]], samplesPerPrompt: Int, settings: SamplingSettings, tokenizer: any Tokenizer,
+                record: Bool) throws(EngineError) -> (completions: [Completion], recorded: PackedBatch?) {
         try settings.validate()
-        if prompts.isEmpty { return [] }
+        if prompts.isEmpty { return ([], nil) }
         if samplesPerPrompt < 1 { throw .invalidArgument("samples per prompt must be at least 1, got \(samplesPerPrompt)") }
         if tokenizer.vocabSize > config.vocabSize {
             throw .invalidArgument("tokenizer has \(tokenizer.vocabSize) tokens, the model only \(config.vocabSize)")
@@ -94,48 +102,78 @@ extension GPTModel {
         if bytes > 16e9 {
             throw .tooLarge("a KV cache of \(S) sequences × \(capacity) positions (\(Int(bytes / 1e6)) MB, at most 16 GB)")
         }
-        let cache = KVCache(layers: config.layers, sequences: S, capacity: capacity, C: config.dim, heads: config.heads)
-        // The first sample of each group holds the prompt's cache.
-        let prefillLogits = try prefill(prompts: prompts, slots: prompts.indices.map { $0 * samplesPerPrompt }, cache: cache)
+        // Each worker takes a fixed share of the sequences through every
+        // decode step on its own: a sequence's step depends only on its own
+        // cache (and its prompt's), so the workers never wait for each other.
+        let workers = max(1, min(ModelThreading.workers, S))
+        let (cache, buffers) = generationWorkspace(sequences: S, capacity: capacity,
+                                                   rows: (S + workers - 1) / workers, workers: workers)
+        // The first sample of each group holds the prompt's cache; the others read it there.
+        let slots = prompts.indices.map { $0 * samplesPerPrompt }
+        let recording = record ? try planRecording(prompts: prompts, samplesPerPrompt: samplesPerPrompt,
+                                                   maxTokens: settings.maxTokens, workers: workers) : nil
+        let prefillLogits: [Float]
+        if let recording {
+            prefillLogits = try prefillRecorded(recording, slots: slots, cache: cache)
+        } else {
+            prefillLogits = try prefill(prompts: prompts, slots: slots, cache: cache)
+        }
         let V = config.vocabSize
         var states: [SequenceState] = []
         for s in 0..<S {
             let p = s / samplesPerPrompt
-            cache.copyPrefix(from: p * samplesPerPrompt, to: s, count: prompts[p].count)
+            cache.sharePrefix(from: p * samplesPerPrompt, to: s, count: prompts[p].count)
             states.append(SequenceState(random: ModelRandom(seed: settings.seed, stream: UInt64(s))))
         }
-        let draw = TokenDrawer(V: V, settings: settings)
-        var active: [Int] = []
-        for s in 0..<S {
-            let p = s / samplesPerPrompt
-            prefillLogits.withUnsafeBufferPointer { logits in
-                draw.next(logits: logits.baseAddress! + p * V, state: &states[s])
-            }
-            if !finish(&states[s], position: prompts[p].count, capacity: config.context,
-                       settings: settings, tokenizer: tokenizer) {
-                active.append(s)
-            }
-        }
-        let buffers = DecodeBuffers(rows: S, config: config, capacity: capacity)
-        while !active.isEmpty {
-            let tokens = active.map { states[$0].tokens.last ?? 0 }
-            let logits = decodeStep(sequences: active, tokens: tokens, cache: cache, buffers: buffers)
-            var stillActive: [Int] = []
-            for (i, s) in active.enumerated() {
-                draw.next(logits: logits + i * V, state: &states[s])
-                let position = prompts[s / samplesPerPrompt].count + states[s].tokens.count - 1
-                if !finish(&states[s], position: position, capacity: config.context,
-                           settings: settings, tokenizer: tokenizer) {
-                    stillActive.append(s)
+        let context = config.context
+        var used = [Int](repeating: 0, count: workers)
+        states.withUnsafeMutableBufferPointer { states in
+            used.withUnsafeMutableBufferPointer { used in
+                Parallel.forEachChunk(workers, costPerItem: 1 << 20) { _, shares in
+                    for share in shares {
+                        let draw = TokenDrawer(V: V, settings: settings)
+                        var active: [Int] = []
+                        for s in Parallel.chunk(share, of: workers, count: S) {
+                            let p = s / samplesPerPrompt
+                            prefillLogits.withUnsafeBufferPointer { logits in
+                                draw.next(logits: logits.baseAddress! + p * V, state: &states[s])
+                            }
+                            if !finish(&states[s], position: prompts[p].count, capacity: context,
+                                       settings: settings, tokenizer: tokenizer) {
+                                active.append(s)
+                            }
+                        }
+                        // A recording writes each step's rows after the last step's, in its worker's region.
+                        var row = recording?.regionStarts[share]
+                        while !active.isEmpty {
+                            let tokens = active.map { states[$0].tokens.last ?? 0 }
+                            let logits = decodeStep(sequences: active, tokens: tokens, cache: cache, buffers: buffers[share],
+                                                    recordAt: row)
+                            var stillActive: [Int] = []
+                            for (i, s) in active.enumerated() {
+                                if let row { states[s].rows.append(Int32(row + i)) }
+                                draw.next(logits: logits + i * V, state: &states[s])
+                                let position = prompts[s / samplesPerPrompt].count + states[s].tokens.count - 1
+                                if !finish(&states[s], position: position, capacity: context,
+                                           settings: settings, tokenizer: tokenizer) {
+                                    stillActive.append(s)
+                                }
+                            }
+                            row = row.map { $0 + active.count }
+                            active = stillActive
+                        }
+                        if let row, let start = recording?.regionStarts[share] { used[share] = row - start }
+                    }
                 }
             }
-            active = stillActive
         }
-        return states.enumerated().map { s, state in
+        let completions = states.enumerated().map { s, state in
             Completion(promptIndex: s / samplesPerPrompt, tokens: state.tokens,
                        text: state.text ?? tokenizer.decode(state.tokens),
                        logProbs: state.logProbs, finishReason: state.finishReason ?? .length)
         }
+        guard let recording else { return (completions, nil) }
+        return (completions, finishRecording(recording, completions: completions, rows: states.map(\.rows), used: used))
     }
 
     /// Decides whether a sequence whose newest token sits at `position` is
@@ -174,6 +212,8 @@ extension GPTModel {
 struct SequenceState {
     var random: ModelRandom
     var tokens: [Int32] = []
+    /// Rows of the recorded activations that hold its decode steps (recording only).
+    var rows: [Int32] = []
     var logProbs: [Float] = []
     var text: String?
     var finishReason: FinishReason?
