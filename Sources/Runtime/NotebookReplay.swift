@@ -35,13 +35,37 @@ extension Driver {
     /// interpreter. The exit code is the worst: 1 when outputs differ, 65 or
     /// 70 when a cell failed that is not marked `[error]`, 64 for an
     /// unreadable file.
-    public static func replay(_ paths: [String], options: ReplayOptions,
-                              output: @escaping (String) -> Void = Driver.writeOutput) -> Int32 {
-        var worst = exitOK
-        for path in paths {
-            worst = max(worst, replay(path, options: options, output: output))
+    public static func replay(_ paths: [String], options: ReplayOptions) -> Int32 {
+        withStandardOutputOffTerminal { output in
+            var worst = exitOK
+            for path in paths {
+                worst = max(worst, replay(path, options: options, output: output))
+            }
+            return worst
         }
-        return worst
+    }
+
+    /// Runs `body` with standard output (file descriptor 1) not a terminal,
+    /// handing it a writer to the real standard output. Cells then run as
+    /// they do in CI: what a builtin shows only at a terminal (plot's text
+    /// drawing, in colour) never gets into a notebook, so a notebook
+    /// updated at a terminal checks clean elsewhere.
+    static func withStandardOutputOffTerminal<T>(_ body: (@escaping (String) -> Void) -> T) -> T {
+        guard isatty(STDOUT_FILENO) != 0 else { return body(writeOutput) }
+        let saved = dup(STDOUT_FILENO)
+        let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+        guard saved >= 0, null >= 0, dup2(null, STDOUT_FILENO) >= 0 else {
+            if saved >= 0 { close(saved) }
+            if null >= 0 { close(null) }
+            return body(writeOutput)
+        }
+        close(null)
+        defer {
+            dup2(saved, STDOUT_FILENO)
+            close(saved)
+        }
+        let terminal = FileHandle(fileDescriptor: saved, closeOnDealloc: false)
+        return body { terminal.write(Data($0.utf8)) }
     }
 
     public static func writeOutput(_ text: String) {

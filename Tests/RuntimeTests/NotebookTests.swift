@@ -439,7 +439,7 @@ final class NotebookTests: XCTestCase {
 
     func testUnreadableNotebookIsAUsageError() {
         XCTAssertEqual(replay(directory + "/missing.pv", .check).status, 64)
-        XCTAssertEqual(Driver.replay([directory + "/missing.pv"], options: ReplayOptions(mode: .check), output: { _ in }), 64)
+        XCTAssertEqual(Driver.replay([directory + "/missing.pv", directory + "/missing-too.pv"], options: ReplayOptions(mode: .check)), 64)
     }
 
     // MARK: - Plots

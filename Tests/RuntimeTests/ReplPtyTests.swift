@@ -18,7 +18,7 @@ final class ReplPtyTests: XCTestCase {
         /// Where the next `wait` starts looking.
         private var mark = 0
 
-        init(_ executable: String, environment: [String: String]) throws {
+        init(_ executable: String, _ arguments: [String] = [], environment: [String: String]) throws {
             var master: Int32 = -1, slave: Int32 = -1
             var size = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
             guard openpty(&master, &slave, nil, nil, &size) == 0 else {
@@ -43,7 +43,7 @@ final class ReplPtyTests: XCTestCase {
             posix_spawnattr_setsigmask(&attributes, &none)
             posix_spawnattr_setsigdefault(&attributes, &defaults)
             posix_spawnattr_setflags(&attributes, Int16(0x80 /* POSIX_SPAWN_SETSID */ | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
-            let argv: [UnsafeMutablePointer<CChar>?] = [strdup(executable), nil]
+            let argv: [UnsafeMutablePointer<CChar>?] = ([executable] + arguments).map { strdup($0) } + [nil]
             let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup("\($0.key)=\($0.value)") } + [nil]
             defer { for p in argv + envp { free(p) } }
             var child: pid_t = 0
@@ -216,5 +216,28 @@ final class ReplPtyTests: XCTestCase {
         let tampered = try run(pivot, ["replay", notebook, "--check"])
         XCTAssertEqual(tampered.status, 1)
         XCTAssertTrue(tampered.out.contains("  - 1000.5\n  + 1000.25\n"), tampered.out)
+    }
+
+    /// `pivot replay --update` at a terminal records what it would record
+    /// in CI: plot's text drawing (shown only at a terminal) stays out.
+    func testReplayAtATerminalRecordsNoTerminalDrawing() throws {
+        guard let pivot = FuzzTests.pivotBinary else {
+            throw XCTSkip("the pivot binary was not found next to the test bundle (set PIVOT=path to run this)")
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard path.split(separator: ":").contains(where: { FileManager.default.isExecutableFile(atPath: "\($0)/gnuplot") }) else {
+            throw XCTSkip("gnuplot is not installed")
+        }
+        let directory = NSTemporaryDirectory() + "pivot-pty-\(getpid())-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        try "# %% a curve\nplot([1, 4, 9, 16])\nprint(\"drawn\")\n".write(toFile: directory + "/curve.pv", atomically: true, encoding: .utf8)
+        let terminal = try Terminal(pivot, ["replay", directory + "/curve.pv", "--update"],
+                                    environment: ["HOME": directory, "TERM": "xterm", "PATH": path])
+        XCTAssertEqual(terminal.exitStatus(), 0, terminal.text)
+        XCTAssertTrue(terminal.text.contains("curve.pv: updated the output of 1 of 1 cells"), terminal.text)
+        XCTAssertEqual(try String(contentsOfFile: directory + "/curve.pv", encoding: .utf8),
+                       "# %% a curve\nplot([1, 4, 9, 16])\nprint(\"drawn\")\n# => plot: curve.plots/cell-1-1.png\n# => drawn\n")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: directory + "/curve.plots/cell-1-1.png"))
     }
 }
