@@ -125,7 +125,10 @@ public enum Driver {
     public static func repl() -> Int32 {
         runOnLargeStack {
             installInterruptHandler()
-            return Repl().run()
+            let repl = Repl()
+            // The session's plots live until the session ends; :save kept the ones wanted.
+            defer { repl.transcript.plots.removeDirectory() }
+            return repl.run()
         }
     }
 }

@@ -96,10 +96,17 @@ struct ReplTranscript {
 
 /// The plots of a REPL session: `plot(...)` writes them to a scratch
 /// directory (`plot-1.png`, `plot-2.png`, ...) and the REPL shows their
-/// paths, until `:save` copies them beside the notebook.
+/// paths; `:save` copies them beside the notebook. The directory goes when
+/// the session ends (`Driver.repl`).
 final class SessionPlots {
     private(set) var directory: String?
     private var count = 0
+
+    /// Removes the scratch directory and the plots in it.
+    func removeDirectory() {
+        if let directory { NotebookFile.removeTree(directory) }
+        directory = nil
+    }
 
     /// What the interpreter's `plotRecorder` is in the REPL; `emit` prints.
     func recorder(emit: @escaping (String) -> Void) -> (_ writePNG: (String) -> String?) -> Void {

@@ -529,15 +529,23 @@ final class NotebookTests: XCTestCase {
 
     func testReplPlotsAreSavedBesideTheNotebook() throws {
         let file = directory + "/plotted.pv"
-        let input = ScriptedReplInput(["1 + 1", "fake_plot()", "fake_plot()", ":save \(file)"])
-        let out = ReplOutputSink()
-        let repl = Repl(input: input, interactive: false, output: { out.text += $0 }, error: { _ in })
-        NotebookTests.addFakePlot(repl.vm)
-        XCTAssertEqual(repl.run(), 0)
-        let lines = out.text.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 4, out.text)
-        XCTAssertTrue(lines[1].hasPrefix("plot: /") && lines[1].hasSuffix("/plot-1.png"), "the REPL shows where the plot is")
-        XCTAssertEqual(lines[3], "saved 3 entries and 2 plots to \(file)")
+        var sessionDirectory = ""
+        do {
+            let input = ScriptedReplInput(["1 + 1", "fake_plot()", "fake_plot()", ":save \(file)"])
+            let out = ReplOutputSink()
+            let repl = Repl(input: input, interactive: false, output: { out.text += $0 }, error: { _ in })
+            NotebookTests.addFakePlot(repl.vm)
+            XCTAssertEqual(repl.run(), 0)
+            let lines = out.text.split(separator: "\n").map(String.init)
+            XCTAssertEqual(lines.count, 4, out.text)
+            XCTAssertTrue(lines[1].hasPrefix("plot: /") && lines[1].hasSuffix("/plot-1.png"), "the REPL shows where the plot is")
+            XCTAssertEqual(lines[3], "saved 3 entries and 2 plots to \(file)")
+            sessionDirectory = (String(lines[1].dropFirst("plot: ".count)) as NSString).deletingLastPathComponent
+            XCTAssertTrue(FileManager.default.fileExists(atPath: sessionDirectory))
+            // What Driver.repl does when the session ends.
+            repl.transcript.plots.removeDirectory()
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: sessionDirectory), "the session's scratch directory goes with it")
         XCTAssertEqual(try read(file), """
             # %%
             1 + 1
