@@ -15,6 +15,7 @@ extension Builtins {
                 .optional("drop_zero_variance", .bool(false)), .optional("max_grad_norm", .float(1)), .optional("seed", .int(0)),
                 .optional("run"), .optional("save_every", .int(50)), .optional("samples_every", .int(10)),
                 .optional("accuracy_tol", .float(0.05)), .optional("keep_checkpoints", .int(3)),
+                .optional("overwrite", .bool(false)),
             ], help: """
                 A GRPO run (DeepSeekMath's GRPO with TRL's options) on a model, a reward set and a task or curriculum: run.train(steps), run.step(), run.history, run.samples(k), run.model.
 
@@ -40,7 +41,8 @@ extension Builtins {
                 steps) and checkpoints/step-N/ (model, optimizer, trainer and run
                 state) at the start, every save_every steps, at the end of each
                 train and on Ctrl-C, keeping the newest keep_checkpoints;
-                resume("runs/NAME") continues it. A NaN or Inf loss, gradient or
+                resume("runs/NAME") continues it; an existing runs/NAME is an error
+                unless overwrite: true (for notebooks that replay). A NaN or Inf loss, gradient or
                 weight stops the run with the last good checkpoint kept.
                   grpo(model(layers: 1, dim: 32, heads: 2, context: 64), rewards.rows, tasks.transpose(format: "compact"), prompts: 2, group: 4, max_tokens: 8).train(2, progress: false).steps   # 2
                   let run = grpo(m, hardened_rewards, tasks.inverse(size: 2), prompts: 16, group: 8, beta: 0.02)
@@ -92,7 +94,7 @@ extension Builtins {
                     for (k, name) in names.enumerated() { config.append((name, args[k + 3])) }
                     config += [("save_every", args[23]), ("samples_every", args[24]), ("accuracy_tol", args[25]), ("keep_checkpoints", args[26])]
                     let name = try args.string(22)
-                    do throws(Unwind) { run.directory = try RunDirectory(name: name, config: .record(config)) } catch {
+                    do throws(Unwind) { run.directory = try RunDirectory(name: name, config: .record(config), overwrite: try args.bool(27)) } catch {
                         if case .error(let e) = error { throw args.fail(e.message) }
                         throw error
                     }

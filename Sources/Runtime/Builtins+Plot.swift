@@ -130,16 +130,26 @@ enum Plotter {
         if terminal == .auto, window != nil, ProcessInfo.processInfo.environment["PIVOT_PLOT_TERMINAL"] == "sixel" {
             terminal = .sixel
         }
+        // A picture drawn for the terminal while a notebook records (the
+        // REPL) goes to the screen only: the notebook keeps the PNG, and a
+        // replay, which has no terminal, would not draw it again.
+        func draw(_ text: String) {
+            if vm.plotRecorder != nil && terminal != .dumb {
+                FileHandle.standardOutput.write(Data(text.utf8))
+            } else {
+                vm.output(text)
+            }
+        }
         switch terminal {
         case .sixel:
             let size = request.size ?? PlotOutput.defaultImageSize
             try checkImageSize(size)
             let out = try gnuplot(PlotScript.make(spec, for: .sixel(width: size.0, height: size.1)))
-            vm.output(String(decoding: out, as: UTF8.self) + "\n")
+            draw(String(decoding: out, as: UTF8.self) + "\n")
         case .dumb, .auto:
             let size = try textSize(request, window: window)
             let text = try text(spec, cols: size.cols, rows: size.rows, color: window != nil && colorAllowed)
-            if window != nil || terminal == .dumb { vm.output(text) }
+            if window != nil || terminal == .dumb { draw(text) }
         }
     }
 

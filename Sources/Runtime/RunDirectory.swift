@@ -14,9 +14,9 @@ final class RunDirectory {
     static let metricsFile = "metrics.jsonl"
     static let samplesFile = "samples.jsonl"
 
-    /// Creates runs/NAME under the working directory; an existing run is
-    /// never overwritten.
-    init(name: String, config: Value) throws(Unwind) {
+    /// Creates runs/NAME under the working directory. An existing run is
+    /// replaced only with `overwrite` (and only if it is a run directory).
+    init(name: String, config: Value, overwrite: Bool = false) throws(Unwind) {
         guard !name.isEmpty, !name.contains("/"), name != ".", name != ".." else {
             throw fail("run name must be a plain directory name, got \"\(name)\"")
         }
@@ -25,7 +25,15 @@ final class RunDirectory {
         url = runs.appendingPathComponent(name)
         self.name = name
         if fm.fileExists(atPath: url.path) {
-            throw fail("runs/\(name) already exists; resume(\"runs/\(name)\") continues it, or choose another name")
+            guard overwrite else {
+                throw fail("runs/\(name) already exists; resume(\"runs/\(name)\") continues it, or choose another name (or overwrite: true)")
+            }
+            guard fm.fileExists(atPath: url.appendingPathComponent(Self.configFile).path) else {
+                throw fail("runs/\(name) exists and is not a run directory (no \(Self.configFile)); not overwriting it")
+            }
+            do { try fm.removeItem(at: url) } catch {
+                throw fail("cannot remove runs/\(name) to overwrite it: \(error.localizedDescription)")
+            }
         }
         do {
             try fm.createDirectory(at: url.appendingPathComponent("checkpoints"), withIntermediateDirectories: true)

@@ -46,8 +46,20 @@ final class RunDirectoryTests: XCTestCase {
         let again = vm.run(SourceFile(name: "<test>", text: """
             grpo(model(layers: 1, dim: 32, heads: 2, context: 64), rewards.rows, tasks.transpose(), run: "first")
             """))
-        XCTAssertEqual(again.diagnostics.first?.message, "grpo: runs/first already exists; resume(\"runs/first\") continues it, or choose another name")
+        XCTAssertEqual(again.diagnostics.first?.message, "grpo: runs/first already exists; resume(\"runs/first\") continues it, or choose another name (or overwrite: true)")
         XCTAssertEqual(try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").count, 3)
+        // overwrite: true replaces a run (a notebook replayed twice), never another directory.
+        let replaced = vm.run(SourceFile(name: "<test>", text: """
+            grpo(model(layers: 1, dim: 32, heads: 2, context: 64), rewards.rows, tasks.transpose(format: "compact"), prompts: 2, group: 2,
+                 max_tokens: 4, run: "first", overwrite: true).train(1, progress: false).steps
+            """))
+        XCTAssertTrue(replaced.succeeded, replaced.diagnostics.first?.message ?? "")
+        XCTAssertEqual(try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n").count, 1)
+        try fm.createDirectory(at: dir.appendingPathComponent("runs/other"), withIntermediateDirectories: true)
+        let refused = vm.run(SourceFile(name: "<test>", text: """
+            grpo(model(layers: 1, dim: 32, heads: 2, context: 64), rewards.rows, tasks.transpose(), run: "other", overwrite: true)
+            """))
+        XCTAssertEqual(refused.diagnostics.first?.message, "grpo: runs/other exists and is not a run directory (no config.json); not overwriting it")
     }
 
     // MARK: - resume
