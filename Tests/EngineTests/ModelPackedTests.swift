@@ -160,6 +160,15 @@ final class ModelPackedTests: XCTestCase {
         let expected = try model.completionLogProbs(batch, temperature: 0.9)
         XCTAssertEqual(stale.logProbs, expected)
         XCTAssertThrowsError(try model.accumulateGradients(rollout, keeping: [9], temperature: 0.9) { logProbs throws(EngineError) in loss(logProbs) })
+        // Sampling never drops out, so a model with dropout records nothing and trains with a forward of its own.
+        let dropping = try GPTModel(config: GPTConfig(layers: 1, dim: 16, heads: 2, context: 16, vocabSize: tokenizer.vocabSize,
+                                                      dropout: 0.1), seed: 2)
+        let unrecorded = try dropping.generateForTraining(prompts: prompts, samplesPerPrompt: 2, settings: settings, tokenizer: tokenizer)
+        XCTAssertNil(unrecorded.recorded)
+        dropping.zeroGradients()
+        let trained = try dropping.accumulateGradients(unrecorded, keeping: [1, 4], temperature: 0.9) { logProbs throws(EngineError) in loss(logProbs) }
+        XCTAssertEqual(trained.logProbs.map(\.count), [1, 4].map { unrecorded.completions[$0].tokens.count })
+        XCTAssertGreaterThan(dropping.gradientNorm(), 0)
     }
 
     func testBadPackedBatchesThrow() throws {

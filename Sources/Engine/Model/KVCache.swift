@@ -77,8 +77,8 @@ final class KVCache {
     func store(layer: Int, sequence: Int, position: Int, qkvRow: UnsafePointer<Float>) {
         for h in 0..<heads {
             let key = qkvRow + C + h * headSize, value = qkvRow + 2 * C + h * headSize
-            (keys(layer: layer, sequence: sequence, head: h) + position * headSize).update(from: key, count: headSize)
-            (values(layer: layer, sequence: sequence, head: h) + position * headSize).update(from: value, count: headSize)
+            Kernels.copyShort(keys(layer: layer, sequence: sequence, head: h) + position * headSize, key, count: headSize)
+            Kernels.copyShort(values(layer: layer, sequence: sequence, head: h) + position * headSize, value, count: headSize)
         }
     }
 

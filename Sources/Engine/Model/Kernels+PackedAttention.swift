@@ -97,12 +97,28 @@ extension Kernels {
         }
     }
 
+    /// Copies a short run of floats (a head's slice of a row) in registers:
+    /// a memmove call per slice costs more than the copy.
+    @inline(__always)
+    static func copyShort(_ target: UnsafeMutablePointer<Float>, _ source: UnsafePointer<Float>, count: Int) {
+        typealias Lanes = SIMD8<Float>
+        var c = 0
+        while c + Lanes.scalarCount <= count {
+            UnsafeMutableRawPointer(target + c).storeBytes(of: UnsafeRawPointer(source + c).loadUnaligned(as: Lanes.self), as: Lanes.self)
+            c += Lanes.scalarCount
+        }
+        while c < count {
+            target[c] = source[c]
+            c += 1
+        }
+    }
+
     /// Copies `count` rows of one head's columns out of row-major `source`
     /// (row stride `ld`) into a dense [count, hs] tile, rows picked by `rows`.
     @inline(__always)
     static func gather(_ tile: UnsafeMutablePointer<Float>, from source: UnsafePointer<Float>, ld: Int,
                        rows: UnsafePointer<Int32>, count: Int, hs: Int) {
-        for i in 0..<count { (tile + i * hs).update(from: source + Int(rows[i]) * ld, count: hs) }
+        for i in 0..<count { copyShort(tile + i * hs, source + Int(rows[i]) * ld, count: hs) }
     }
 
     /// Writes (or, with `add`, adds) a dense [count, hs] tile into one head's
@@ -112,7 +128,7 @@ extension Kernels {
                         rows: UnsafePointer<Int32>, count: Int, hs: Int, add: Bool) {
         for i in 0..<count {
             let row = target + Int(rows[i]) * ld, values = tile + i * hs
-            if add { for c in 0..<hs { row[c] += values[c] } } else { row.update(from: values, count: hs) }
+            if add { for c in 0..<hs { row[c] += values[c] } } else { copyShort(row, values, count: hs) }
         }
     }
 
