@@ -19,7 +19,7 @@ extension GPTModel {
             fcGelu = FloatBuffer(count: rows * 4 * C)
             lnf = FloatBuffer(count: rows * C)
             logits = FloatBuffer(count: rows * config.vocabSize)
-            scores = FloatBuffer(count: ModelThreading.workers * capacity)
+            scores = FloatBuffer(count: ModelThreading.workers * rows * capacity)
             mean = FloatBuffer(count: rows)
             rstd = FloatBuffer(count: rows)
         }
@@ -113,6 +113,14 @@ extension GPTModel {
             for c in 0..<C { x[i * C + c] = token[c] + positionRow[c] }
         }
         let scale = 1 / Float(hs).squareRoot()
+        // Runs of rows whose sequences read the same prompt (a group's
+        // samples): their attention to it is one product per head.
+        var runs: [Range<Int>] = []
+        var runStart = 0
+        for i in 1...n where i == n || !cache.sharePrompt(sequences[i], sequences[runStart]) {
+            runs.append(runStart..<i)
+            runStart = i
+        }
         for l in 0..<config.layers {
             let w = layout.blocks[l], s = recording?.blocks[l]
             let ln1 = rows(s?.ln1, buffers.ln, C), qkv = rows(s?.qkv, buffers.qkv, 3 * C)
@@ -129,13 +137,13 @@ extension GPTModel {
                             qkvRow: qkv + i * 3 * C)
             }
             let averageLength = sequences.reduce(0) { $0 + cache.lengths[$1] } / max(n, 1) + 1
-            Parallel.forEachChunk(n * NH, costPerItem: 4 * averageLength * hs) { worker, jobs in
-                let scores = buffers.scores.pointer + worker * cache.capacity
+            Parallel.forEachChunk(runs.count * NH, costPerItem: 4 * averageLength * hs * n / max(runs.count, 1)) { worker, jobs in
+                let scores = buffers.scores.pointer + worker * buffers.rows * cache.capacity
                 for job in jobs {
-                    let i = job / NH, h = job % NH, s = sequences[i]
-                    cache.attend(layer: l, sequence: s, head: h, length: cache.lengths[s] + 1,
-                                 query: qkv + i * 3 * C + h * hs, scale: scale, scores: scores,
-                                 out: attnOut + i * C + h * hs)
+                    let run = runs[job / NH], h = job % NH
+                    cache.attend(layer: l, sequences: sequences[run], head: h, queries: qkv + run.lowerBound * 3 * C + h * hs,
+                                 queryStride: 3 * C, scale: scale, scores: scores,
+                                 out: attnOut + run.lowerBound * C + h * hs, outStride: C)
                 }
             }
             addResidualBranch(out: afterAttention, residual: x, inp: attnOut, weight: param(w.attnProjWeight),

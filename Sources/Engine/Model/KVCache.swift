@@ -87,8 +87,14 @@ final class KVCache {
     /// positions start after them.
     func sharePrefix(from source: Int, to destination: Int, count: Int) {
         prefixSources[destination] = source
-        prefixLengths[destination] = source == destination ? 0 : count
+        prefixLengths[destination] = count
         lengths[destination] = count
+    }
+
+    /// Whether two sequences read the same prefix from the same place.
+    @inline(__always)
+    func sharePrompt(_ a: Int, _ b: Int) -> Bool {
+        prefixSources[a] == prefixSources[b] && prefixLengths[a] == prefixLengths[b]
     }
 
     /// Copies the first `count` positions of one sequence into another.
@@ -105,22 +111,36 @@ final class KVCache {
         lengths[destination] = count
     }
 
-    /// Attention of one query (one head, [headSize]) over the first
-    /// `length` cached positions of a sequence (its shared prefix read from
-    /// its source): out = softmax(K·q·scale)·V. `scores` holds `capacity`
-    /// floats of scratch.
+    /// Attention of queries (one head, [headSize] each, `queryStride`
+    /// apart) of `sequences` that share their prefix (`sharePrompt`), each
+    /// over its cached positions, its newest included: out = softmax(K·q·scale)·V.
+    /// The shared prefix is one product for all the queries; each
+    /// sequence's own positions two matrix-vector products. `scores` holds
+    /// `capacity` floats of scratch per query.
     @inline(__always)
-    func attend(layer: Int, sequence: Int, head: Int, length: Int, query: UnsafePointer<Float>, scale: Float,
-                scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let shared = min(prefixLengths[sequence], length)
-        let source = prefixSources[sequence]
-        let sharedKeys = keys(layer: layer, sequence: source, head: head), ownKeys = keys(layer: layer, sequence: sequence, head: head)
-        let sharedValues = values(layer: layer, sequence: source, head: head), ownValues = values(layer: layer, sequence: sequence, head: head)
-        let hs = headSize
-        Kernels.gemvCall(false, shared, hs, scale, sharedKeys, hs, query, 0, scores)
-        Kernels.gemvCall(false, length - shared, hs, scale, ownKeys + shared * hs, hs, query, 0, scores + shared)
-        Kernels.softmaxInPlace(scores, count: length)
-        Kernels.gemvCall(true, shared, hs, 1, sharedValues, hs, scores, 0, out)
-        Kernels.gemvCall(true, length - shared, hs, 1, ownValues + shared * hs, hs, scores + shared, shared > 0 ? 1 : 0, out)
+    func attend(layer: Int, sequences: ArraySlice<Int>, head: Int, queries: UnsafePointer<Float>, queryStride: Int,
+                scale: Float, scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>, outStride: Int) {
+        guard let first = sequences.first else { return }
+        let g = sequences.count, hs = headSize
+        let shared = prefixLengths[first]
+        let sharedKeys = keys(layer: layer, sequence: prefixSources[first], head: head)
+        let sharedValues = values(layer: layer, sequence: prefixSources[first], head: head)
+        if shared > 0 {
+            Kernels.gemmCall(false, true, g, shared, hs, scale, queries, queryStride, sharedKeys, hs, 0, scores, capacity)
+        }
+        for (i, s) in sequences.enumerated() {
+            let row = scores + i * capacity, length = lengths[s] + 1
+            Kernels.gemvCall(false, length - shared, hs, scale, keys(layer: layer, sequence: s, head: head) + shared * hs, hs,
+                             queries + i * queryStride, 0, row + shared)
+            Kernels.softmaxInPlace(row, count: length)
+        }
+        if shared > 0 {
+            Kernels.gemmCall(false, false, g, hs, shared, 1, scores, capacity, sharedValues, hs, 0, out, outStride)
+        }
+        for (i, s) in sequences.enumerated() {
+            let length = lengths[s] + 1
+            Kernels.gemvCall(true, length - shared, hs, 1, values(layer: layer, sequence: s, head: head) + shared * hs, hs,
+                             scores + i * capacity + shared, shared > 0 ? 1 : 0, out + i * outStride)
+        }
     }
 }
