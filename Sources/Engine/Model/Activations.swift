@@ -17,7 +17,7 @@ final class Activations {
         var ln2: UnsafeMutablePointer<Float>             // [BT, C]
         var ln2Mean: UnsafeMutablePointer<Float>         // [BT]
         var ln2Rstd: UnsafeMutablePointer<Float>         // [BT]
-        var fcPre: UnsafeMutablePointer<Float>           // [BT, 4C] before GELU
+        var fcPre: UnsafeMutablePointer<Float>           // [BT, 4C] before GELU (packed, training: its slope)
         var fcGelu: UnsafeMutablePointer<Float>          // [BT, 4C]
         var residualAfterMLP: UnsafeMutablePointer<Float>  // [BT, C]
         /// Dropout keep-masks (scaled by 1/(1-p)), only when dropout > 0.

@@ -43,7 +43,11 @@ extension GPTModel {
             Kernels.linearBackward(dinp: a.dFc, dweight: grad(w.fcProjWeight), dbias: grad(w.fcProjBias),
                                    dout: dBranch, inp: s.fcGelu, weight: param(w.fcProjWeight),
                                    rows: BT, inC: 4 * C, outC: C)
-            Kernels.geluBackward(dinp: a.dFc, inp: s.fcPre, dout: a.dFc, count: BT * 4 * C)
+            if case .packed = rows {
+                Kernels.geluBackward(dinp: a.dFc, slope: s.fcPre, dout: a.dFc, count: BT * 4 * C)
+            } else {
+                Kernels.geluBackward(dinp: a.dFc, inp: s.fcPre, dout: a.dFc, count: BT * 4 * C)
+            }
             Kernels.linearBackward(dinp: a.dLn, dweight: grad(w.fcWeight), dbias: grad(w.fcBias),
                                    dout: a.dFc, inp: s.ln2, weight: param(w.fcWeight), rows: BT, inC: C, outC: 4 * C)
             Kernels.layerNormBackward(dinp: a.dResidual, dweight: grad(w.ln2Weight), dbias: grad(w.ln2Bias),

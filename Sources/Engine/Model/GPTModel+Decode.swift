@@ -153,7 +153,11 @@ extension GPTModel {
             Kernels.linearForward(out: fcPre, inp: ln2, weight: param(w.fcWeight), bias: param(w.fcBias),
                                   rows: n, inC: C, outC: 4 * C)
             // Out of place: an in-place call defeats the loop's vectorisation.
-            Kernels.geluForward(out: fcGelu, inp: fcPre, count: n * 4 * C)
+            if row != nil {
+                Kernels.geluForward(out: fcGelu, inp: fcPre, slope: fcPre, count: n * 4 * C)
+            } else {
+                Kernels.geluForward(out: fcGelu, inp: fcPre, count: n * 4 * C)
+            }
             addResidualBranch(out: afterMLP, residual: afterAttention, inp: fcGelu, weight: param(w.fcProjWeight),
                               bias: param(w.fcProjBias), rows: n, inC: 4 * C, C: C, dropMask: nil)
             x = afterMLP

@@ -74,7 +74,12 @@ extension GPTModel {
                                      weight: param(w.ln2Weight), bias: param(w.ln2Bias), rows: BT, C: C)
             Kernels.linearForward(out: s.fcPre, inp: s.ln2, weight: param(w.fcWeight), bias: param(w.fcBias),
                                   rows: BT, inC: C, outC: 4 * C)
-            Kernels.geluForward(out: s.fcGelu, inp: s.fcPre, count: BT * 4 * C)
+            if case .packed = rows, training {
+                // The slope replaces the pre-activation, which only the GELU's backward reads.
+                Kernels.geluForward(out: s.fcGelu, inp: s.fcPre, slope: s.fcPre, count: BT * 4 * C)
+            } else {
+                Kernels.geluForward(out: s.fcGelu, inp: s.fcPre, count: BT * 4 * C)
+            }
             addResidualBranch(out: s.residualAfterMLP, residual: s.residualAfterAttention, inp: s.fcGelu,
                               weight: param(w.fcProjWeight), bias: param(w.fcProjBias),
                               rows: BT, inC: 4 * C, C: C, dropMask: useDropout ? s.mlpDropMask : nil)

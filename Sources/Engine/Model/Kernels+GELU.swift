@@ -10,6 +10,41 @@ extension Kernels {
         }
     }
 
+    /// `geluForward`, and gelu'(x) written to `slope` (which may be `inp`
+    /// itself: a packed batch keeps the slope where the pre-activation
+    /// was, and its backward multiplies instead of recomputing tanh).
+    static func geluForward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>,
+                            slope: UnsafeMutablePointer<Float>, count: Int) {
+        Parallel.forEachChunk(count, costPerItem: 30) { _, range in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: 512) { block in
+                guard let tanhs = block.baseAddress else { return }
+                var start = range.lowerBound
+                while start < range.upperBound {
+                    let n = Swift.min(512, range.upperBound - start)
+                    let x = inp + start
+                    for j in 0..<n { tanhs[j] = tanh(geluScale * (x[j] + geluCubic * x[j] * x[j] * x[j])) }
+                    let y = out + start
+                    for j in 0..<n { y[j] = 0.5 * x[j] * (1 + tanhs[j]) }
+                    let d = slope + start
+                    for j in 0..<n {
+                        let xj = x[j], t = tanhs[j]
+                        d[j] = 0.5 * (1 + t) + 0.5 * xj * (1 - t * t) * (geluScale * (1 + 3 * geluCubic * xj * xj))
+                    }
+                    start += n
+                }
+            }
+        }
+    }
+
+    /// dinp = slope·dout, the slope kept by `geluForward(out:inp:slope:count:)`;
+    /// `dinp` may be `dout`.
+    static func geluBackward(dinp: UnsafeMutablePointer<Float>, slope: UnsafePointer<Float>,
+                             dout: UnsafePointer<Float>, count: Int) {
+        Parallel.forEachChunk(count, costPerItem: 2) { _, range in
+            for i in range { dinp[i] = slope[i] * dout[i] }
+        }
+    }
+
     @inline(__always)
     static func gelu(_ x: Float) -> Float {
         let inner = geluScale * (x + geluCubic * x * x * x)
