@@ -45,8 +45,23 @@ extension Kernels {
     /// the log-normaliser, so callers can form log-probabilities.
     @discardableResult
     static func softmaxInPlace(_ row: UnsafeMutablePointer<Float>, count: Int) -> Float {
-        var maxValue = -Float.infinity
-        for i in 0..<count { maxValue = Swift.max(maxValue, row[i]) }
+        // Eight running maxima break the compare chain, as the sums below do.
+        var maxima = (-Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity,
+                      -Float.infinity, -Float.infinity, -Float.infinity, -Float.infinity)
+        var m = 0
+        while m + 8 <= count {
+            maxima.0 = Swift.max(maxima.0, row[m]); maxima.1 = Swift.max(maxima.1, row[m + 1])
+            maxima.2 = Swift.max(maxima.2, row[m + 2]); maxima.3 = Swift.max(maxima.3, row[m + 3])
+            maxima.4 = Swift.max(maxima.4, row[m + 4]); maxima.5 = Swift.max(maxima.5, row[m + 5])
+            maxima.6 = Swift.max(maxima.6, row[m + 6]); maxima.7 = Swift.max(maxima.7, row[m + 7])
+            m += 8
+        }
+        var maxValue = Swift.max(Swift.max(Swift.max(maxima.0, maxima.1), Swift.max(maxima.2, maxima.3)),
+                                 Swift.max(Swift.max(maxima.4, maxima.5), Swift.max(maxima.6, maxima.7)))
+        while m < count {
+            maxValue = Swift.max(maxValue, row[m])
+            m += 1
+        }
         for i in 0..<count { row[i] = exp(row[i] - maxValue) }
         // Eight partial sums break the add chain (and vectorise).
         var sums = (Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0), Float(0))
