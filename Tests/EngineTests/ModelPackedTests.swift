@@ -171,6 +171,24 @@ final class ModelPackedTests: XCTestCase {
         XCTAssertGreaterThan(dropping.gradientNorm(), 0)
     }
 
+    /// Decoding with 32-wide heads (attention in registers) and groups that
+    /// read their prompt from one place gives the log-probabilities a
+    /// fresh forward computes, for samples that finish at different steps.
+    func testDecodeWith32WideHeadsMatchesAFreshForward() throws {
+        let tokenizer = ByteTokenizer()
+        let model = try GPTModel(config: GPTConfig(layers: 2, dim: 64, heads: 2, context: 24, vocabSize: tokenizer.vocabSize), seed: 9)
+        let prompts = [tokenizer.encode("inv [[1,2],[3,4]]"), tokenizer.encode("ab")]
+        let stops = (Array("abcdefghijklmnopqrstuvwxyz0123456789")).map(String.init)
+        let settings = SamplingSettings(temperature: 1, maxTokens: 10, stopStrings: stops, seed: 5)
+        let completions = try model.generate(prompts: prompts, samplesPerPrompt: 5, settings: settings, tokenizer: tokenizer)
+        XCTAssertGreaterThan(Set(completions.map(\.tokens.count)).count, 1, "samples should stop at different steps")
+        let scored = try model.completionLogProbs(prompts: completions.map { prompts[$0.promptIndex] },
+                                                  completions: completions.map(\.tokens), padToken: tokenizer.padToken)
+        for (completion, expected) in zip(completions, scored) {
+            for (a, b) in zip(completion.logProbs, expected) { XCTAssertEqual(a, b, accuracy: 1e-5) }
+        }
+    }
+
     func testBadPackedBatchesThrow() throws {
         XCTAssertThrowsError(try PackedBatch(prompts: [[1]], completions: [[]], promptIndex: [0], context: 8))
         XCTAssertThrowsError(try PackedBatch(prompts: [[1]], completions: [[2]], promptIndex: [1], context: 8))

@@ -3,9 +3,11 @@
 ///
 /// Each (block, sequence, head) owns two contiguous tiles, keys and values,
 /// each [capacity, headSize]: a decode step reads both front to back (the
-/// cache is far larger than the processor's caches, so this traffic bounds
-/// a decode step's attention), as two matrix-vector products through
-/// OpenBLAS, whose AVX-512 kernels beat the SSE loops Swift compiles here.
+/// cache is far larger than the processor's caches). A group's samples see
+/// their shared prompt through one product per head (OpenBLAS); each
+/// sample's own positions take dot products and an axpy per position with
+/// the query and the output held in registers (32-wide heads; other widths
+/// go through matrix-vector calls, whose overhead is the larger cost here).
 ///
 /// A sequence may read its first positions from another sequence's tiles
 /// (`sharePrefix`): the samples of one prompt all read the prompt's keys
@@ -130,17 +132,72 @@ final class KVCache {
         }
         for (i, s) in sequences.enumerated() {
             let row = scores + i * capacity, length = lengths[s] + 1
-            Kernels.gemvCall(false, length - shared, hs, scale, keys(layer: layer, sequence: s, head: head) + shared * hs, hs,
-                             queries + i * queryStride, 0, row + shared)
+            KVCache.scores(row, keys: keys(layer: layer, sequence: s, head: head), range: shared..<length,
+                           query: queries + i * queryStride, scale: scale, headSize: hs)
             Kernels.softmaxInPlace(row, count: length)
         }
         if shared > 0 {
             Kernels.gemmCall(false, false, g, hs, shared, 1, scores, capacity, sharedValues, hs, 0, out, outStride)
         }
         for (i, s) in sequences.enumerated() {
-            let length = lengths[s] + 1
-            Kernels.gemvCall(true, length - shared, hs, 1, values(layer: layer, sequence: s, head: head) + shared * hs, hs,
-                             scores + i * capacity + shared, shared > 0 ? 1 : 0, out + i * outStride)
+            let length = lengths[s] + 1, target = out + i * outStride
+            if shared == 0 { target.update(repeating: 0, count: hs) }
+            KVCache.addValues(target, values: values(layer: layer, sequence: s, head: head), weights: scores + i * capacity,
+                              range: shared..<length, headSize: hs)
+        }
+    }
+
+    typealias Lanes = SIMD8<Float>
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<Float>) -> Lanes { UnsafeRawPointer(p).loadUnaligned(as: Lanes.self) }
+
+    @inline(__always)
+    static func store(_ v: Lanes, _ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).storeBytes(of: v, as: Lanes.self) }
+
+    /// scores[t] = scale · query·keys[t] for t in `range`, the query held
+    /// in registers when the head is 32 wide.
+    @inline(__always)
+    static func scores(_ scores: UnsafeMutablePointer<Float>, keys: UnsafePointer<Float>, range: Range<Int>,
+                       query: UnsafePointer<Float>, scale: Float, headSize: Int) {
+        if headSize == 4 * Lanes.scalarCount {
+            let q0 = load(query), q1 = load(query + 8), q2 = load(query + 16), q3 = load(query + 24)
+            for t in range {
+                let row = keys + t * headSize
+                let sum = (q0 * load(row) + q1 * load(row + 8)) + (q2 * load(row + 16) + q3 * load(row + 24))
+                let half = sum.lowHalf + sum.highHalf
+                scores[t] = ((half[0] + half[1]) + (half[2] + half[3])) * scale
+            }
+            return
+        }
+        Kernels.gemvCall(false, range.count, headSize, scale, keys + range.lowerBound * headSize, headSize, query, 0,
+                         scores + range.lowerBound)
+    }
+
+    /// out[0..<headSize] += Σ_t weights[t]·values[t·headSize ..< (t+1)·headSize]
+    /// for t in `range`, 32 channels at a time summed in registers (a
+    /// matrix-vector call this small costs more in overhead than work).
+    @inline(__always)
+    static func addValues(_ out: UnsafeMutablePointer<Float>, values: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                          range: Range<Int>, headSize: Int) {
+        if range.isEmpty { return }
+        if headSize % (4 * Lanes.scalarCount) != 0 {
+            Kernels.gemvCall(true, range.count, headSize, 1, values + range.lowerBound * headSize, headSize,
+                             weights + range.lowerBound, 1, out)
+            return
+        }
+        var c = 0
+        while c + 4 * Lanes.scalarCount <= headSize {
+            var a0 = load(out + c), a1 = load(out + c + 8), a2 = load(out + c + 16), a3 = load(out + c + 24)
+            for t in range {
+                let w = weights[t], row = values + t * headSize + c
+                a0 += w * load(row)
+                a1 += w * load(row + 8)
+                a2 += w * load(row + 16)
+                a3 += w * load(row + 24)
+            }
+            store(a0, out + c); store(a1, out + c + 8); store(a2, out + c + 16); store(a3, out + c + 24)
+            c += 4 * Lanes.scalarCount
         }
     }
 }
