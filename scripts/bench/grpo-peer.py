@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The TRL peer for scripts/bench/grpo: TRL's GRPOTrainer on the CPU with a
 randomly initialised GPT-2 of Pivot's built-in shape (byte-level vocabulary
-of 259: bytes, EOS 256, PAD 257, BOS 258 unused, as Pivot's byte tokenizer), the same prompts, sampling and reward as
-the Pivot side. Prints one JSON object (times per step, completion lengths).
+of 259 as Pivot's byte tokenizer: bytes, EOS 256, PAD 257, BOS 258 unused),
+the same prompts, sampling and reward as the Pivot side. Prints one JSON
+object (times per step, completion lengths).
 
     grpo-peer.py PROMPTS.json LAYERS DIM HEADS CONTEXT PROMPTS GROUP MAX_TOKENS STEPS THREADS
 

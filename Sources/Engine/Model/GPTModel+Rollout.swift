@@ -43,8 +43,9 @@ struct RecordingPlan {
 
 extension GPTModel {
     /// Samples `samplesPerPrompt` completions of each prompt as `generate`
-    /// does (the same completions for the same seed), keeping the forward
-    /// pass for `accumulateGradients(_:keeping:temperature:loss:)`.
+    /// does (the same draws for the same seed, but for float rounding: the
+    /// prompts run packed here), keeping the forward pass for
+    /// `accumulateGradients(_:keeping:temperature:loss:)`.
     public func generateForTraining(prompts: [[Int32]], samplesPerPrompt: Int, settings: SamplingSettings,
                                     tokenizer: any Tokenizer) throws(EngineError) -> PolicyRollout {
         let record = config.dropout == 0 && !prompts.isEmpty
