@@ -25,7 +25,9 @@ extension Builtins {
                 (scale_rewards "group", "batch" or "none"), and takes num_iterations
                 AdamW steps on the clipped objective (epsilon, epsilon_high for DAPO
                 clip-higher) with a k3 KL to a frozen copy of the starting model when
-                beta > 0 (no copy is kept when beta is 0). loss_type: "grpo", "bnpo",
+                beta > 0 (no copy is kept when beta is 0); the rate warms up over
+                warmup steps, then decays (cosine) to lr/10 at total_steps, and
+                gradients are clipped at max_grad_norm. loss_type: "grpo", "bnpo",
                 "dr_grpo", "dapo". mask_truncated_completions and drop_zero_variance
                 are DAPO's options. The model is trained in place. The history holds
                 TRL's metric names (reward, reward_std, rewards/NAME/mean,

@@ -19,6 +19,7 @@ extension Builtins {
             .required("model"), .required("data"), .required("steps"), .optional("batch", .int(32)),
             .optional("lr", .float(3e-4)), .optional("warmup"), .optional("min_lr"), .optional("trace", .bool(false)),
             .optional("eval_every"), .optional("eval_n", .int(64)), .optional("seed"), .optional("progress", .bool(true)),
+            .optional("seconds"),
         ], help: """
             Supervised fine-tuning in place: next-token loss on each example's answer, none on its prompt.
 
@@ -39,7 +40,10 @@ extension Builtins {
             eval_every: k evaluates eval_n held-out examples every k steps (tasks
             only). A progress line (step, loss, tokens/s, ETA) goes to stderr
             (progress: false silences it); Ctrl-C stops at the next step boundary
-            with the model usable. Returns a run with fields steps, loss (per
+            with the model usable. seconds: a time budget: training stops at the
+            first step boundary after that many seconds (steps is then an upper
+            bound and the schedule still spans it; min_lr: lr makes the rate
+            constant). Returns a run with fields steps, loss (per
             step), final_loss, evals ([{step, accuracy, exact}]), tokens_per_second,
             seconds, interrupted, and history (all of them as a record).
               sft(model(layers: 1, dim: 8, heads: 1, context: 8), [{prompt: "a", answer_text: "b"}], steps: 2, batch: 1, progress: false).steps   # 2
@@ -64,6 +68,8 @@ extension Builtins {
         let showProgress = try args.bool(11)
         if let requestedEvalEvery, requestedEvalEvery < 1 { throw args.fail("eval_every must be at least 1, got \(requestedEvalEvery)") }
         if evalN < 1 { throw args.fail("eval_n must be at least 1, got \(evalN)") }
+        let budget: Double? = args.isNil(12) ? nil : try args.double(12)
+        if let budget, !(budget > 0 && budget.isFinite) { throw args.fail("seconds must be a positive number, got \(formatFloat(budget))") }
 
         let source: SFTSource
         switch args[1] {
@@ -180,7 +186,8 @@ extension Builtins {
                 }
             }
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let eta = seconds / Double(step) * Double(steps - step)
+            var eta = seconds / Double(step) * Double(steps - step)
+            if let budget { eta = min(eta, max(0, budget - seconds)) }
             progress.update("sft step \(step)/\(steps)  loss \(formatFloat(report.loss, significantDigits: 4))  lr \(formatFloat(Double(report.learningRate), significantDigits: 3))\(lastAccuracy)  \(Int(Double(processed) / max(seconds, 1e-9))) tok/s  ETA \(ProgressLine.duration(eta))",
                             count: step, total: steps)
             // A Ctrl-C during the last step is consumed too: sft has stopped, as asked.
@@ -188,6 +195,7 @@ extension Builtins {
                 interrupted = step < steps
                 break
             }
+            if let budget, seconds >= budget { break }
         }
         if explicitSeed == nil, case .function = source { m.examplesSeen &+= drawn }
         if explicitSeed == nil, case .task = source { m.examplesSeen &+= drawn }
