@@ -135,7 +135,7 @@ final class ModelPackedTests: XCTestCase {
             XCTAssertTrue(rollout.completions.contains { $0.tokens.count == 12 } && rollout.completions.contains { $0.tokens.count < 12 },
                           "the context cuts the longest prompt's completions short")
             model.zeroGradients()
-            let recorded = try model.accumulateGradients(rollout, keeping: kept, temperature: 0.9) { logProbs throws(EngineError) in loss(logProbs) }
+            let recorded = try model.accumulateGradients(rollout, keeping: kept, temperature: 0.9, reforwardBelow: 0) { logProbs throws(EngineError) in loss(logProbs) }
             let recordedGradients = model.gradients.array
             for (row, k) in zip(recorded.logProbs, kept) {
                 for (a, b) in zip(row, rollout.completions[k].logProbs) { XCTAssertEqual(a, b, accuracy: 1e-5) }
@@ -149,6 +149,18 @@ final class ModelPackedTests: XCTestCase {
             XCTAssertGreaterThan(scale, 0)
             let worst = zip(recordedGradients, model.gradients.array).map { abs($0 - $1) }.max() ?? 0
             XCTAssertLessThan(worst / scale, 1e-5, "workers \(workers): recorded gradients differ from a fresh forward's")
+            // Few kept completions (dropped groups): a forward of just those, with the same result.
+            let few = [kept[1]]
+            let again = try model.generateForTraining(prompts: prompts, samplesPerPrompt: 3, settings: settings, tokenizer: tokenizer)
+            XCTAssertEqual(again.completions.map(\.tokens), rollout.completions.map(\.tokens))
+            model.zeroGradients()
+            _ = try model.accumulateGradients(again, keeping: few, temperature: 0.9, reforwardBelow: 0) { logProbs throws(EngineError) in loss(logProbs) }
+            let fromRecording = model.gradients.array
+            model.zeroGradients()
+            let reforwarded = try model.accumulateGradients(again, keeping: few, temperature: 0.9) { logProbs throws(EngineError) in loss(logProbs) }
+            XCTAssertEqual(reforwarded.logProbs[0].count, again.completions[few[0]].tokens.count)
+            let worstFew = zip(fromRecording, model.gradients.array).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(worstFew / max(fromRecording.map(abs).max() ?? 1, 1e-30), 1e-5, "workers \(workers): a forward of the kept completions differs from the recording")
         }
         // Changed weights (or any forward since) make the recording stale: the call runs the forward.
         let rollout = try model.generateForTraining(prompts: prompts, samplesPerPrompt: 3, settings: settings, tokenizer: tokenizer)

@@ -61,8 +61,13 @@ extension GPTModel {
     /// `kept` order, and returns the loss and its gradient in the same
     /// shape, which is added into the model's gradients (zero them first).
     /// Uses the rollout's recorded forward while it is valid; otherwise
-    /// packs the kept completions and runs the forward.
+    /// packs the kept completions and runs the forward. The recorded
+    /// backward runs over every recorded row, so when the kept completions
+    /// hold less than `reforwardBelow` of the completion tokens (DAPO's
+    /// dropped groups) a packed forward and backward of just those costs
+    /// less (a forward is about half a backward) and is used instead.
     public func accumulateGradients(_ rollout: PolicyRollout, keeping kept: [Int], temperature: Float = 1,
+                                    reforwardBelow: Double = 0.5,
                                     loss: ([[Float]]) throws(EngineError) -> (value: Double, gradient: [[Float]]))
         throws(EngineError) -> (loss: Double, logProbs: [[Float]]) {
         guard temperature > 0, temperature.isFinite else {
@@ -71,8 +76,10 @@ extension GPTModel {
         for k in kept where !rollout.completions.indices.contains(k) {
             throw .invalidArgument("completion \(k) is not in the rollout (\(rollout.completions.count) completions)")
         }
+        let keptTokens = kept.reduce(0) { $0 + rollout.completions[$1].tokens.count }
+        let allTokens = rollout.completions.reduce(0) { $0 + $1.tokens.count }
         guard let batch = rollout.recorded, rollout.model == ObjectIdentifier(self), rollout.activationsVersion == activations.version,
-              rollout.parameterVersion == parameterVersion else {
+              rollout.parameterVersion == parameterVersion, Double(keptTokens) >= reforwardBelow * Double(allTokens) else {
             let batch = try PackedBatch(prompts: rollout.prompts, completions: kept.map { rollout.completions[$0].tokens },
                                         promptIndex: kept.map { rollout.completions[$0].promptIndex }, context: config.context)
             return try accumulateGradients(batch, temperature: temperature, loss: loss)
